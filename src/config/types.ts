@@ -1,0 +1,124 @@
+/**
+ * What an author writes in syncprobe.config.ts. Systems are described by data: where they are,
+ * how to authenticate, and how to find a record (which path, which field holds which status or
+ * timestamp). Pointing syncprobe at a real ERP changes this data, never the engine.
+ */
+
+/** OAuth 2.0 client credentials; the secret is read from an environment variable, never written in config. */
+export interface OAuthClientCredentials {
+  type: 'oauth2-client-credentials';
+  /** Issuer URL (token endpoint from its discovery document) or an explicit token URL. */
+  issuer?: string;
+  tokenUrl?: string;
+  clientId: string;
+  clientSecretEnv: string;
+  scope?: string;
+  /** RFC 8707 resource indicator (the audience of the access token). */
+  resource?: string;
+}
+
+export type AuthConfig = OAuthClientCredentials | { type: 'none' };
+
+/** A field of a normalized record: a dot path into the payload, optionally typed or with values renamed. */
+export type FieldSpec =
+  | string
+  | {
+      path: string;
+      /** number: numeric strings ("2.000") become numbers; time: ISO strings become epoch ms. */
+      type?: 'string' | 'number' | 'time';
+      /** Renames system values to the scenario's vocabulary, e.g. v2 `in_fulfillment` -> `released`. */
+      map?: Record<string, string>;
+    };
+
+/** How to find records in a system: a request and how to read what comes back. */
+export interface LookupSpec {
+  method?: 'GET' | 'POST';
+  /** Path with {param} placeholders, e.g. '/api/sales-orders/{orderNumber}'. */
+  path: string;
+  /** Query parameters with {param} placeholders; a parameter whose placeholder is not given is left out. */
+  query?: Record<string, string>;
+  /** Dot path to the array of records in the body; absent means the body is a single record. */
+  items?: string;
+  /** Statuses that mean "not there (yet)", a negative observation rather than an error. Default [404]. */
+  notFound?: number[];
+  /** Normalized field name -> where the system keeps it. */
+  fields: Record<string, FieldSpec>;
+  /** Order or transaction lines, normalized the same way. */
+  lines?: { path: string; fields: Record<string, FieldSpec> };
+  /** JSON Schema id the response body is validated against by the response validators, when installed. */
+  schema?: string;
+}
+
+export interface RequestBudget {
+  /** Sustained requests per second to this system from one syncprobe process. */
+  requestsPerSecond?: number;
+  /** Burst allowance on top of the rate. */
+  burst?: number;
+  /** Requests in flight at once. */
+  maxConcurrent?: number;
+}
+
+export interface SystemConfig {
+  /** Base URL; may be left out in an embedded-sandbox environment, where it is filled in at start. */
+  baseUrl?: string;
+  auth?: AuthConfig;
+  /** Path of a PEM CA bundle to trust in addition to the system's default trust store. */
+  ca?: string;
+  /** Extra headers sent with every request (no secrets: use auth). */
+  headers?: Record<string, string>;
+  requestTimeoutMs?: number;
+  budget?: RequestBudget;
+  lookups?: Record<string, LookupSpec>;
+  /** Free-form values scenarios read for this system (e.g. channel paths, the ERP version). */
+  settings?: Record<string, unknown>;
+}
+
+export interface PollingConfig {
+  /** First poll interval; polling is fast at first, then backs off. */
+  initialMs?: number;
+  factor?: number;
+  /** Upper cap of the interval (also capped at a tenth of the milestone's SLA to keep bounds tight). */
+  maxMs?: number;
+  /** How long after the SLA a milestone is still awaited before it is declared missing, as a multiple of the SLA. */
+  graceFactor?: number;
+  /** Added to the grace so tiny SLAs still get a reasonable wait. */
+  graceMs?: number;
+  /** Transient failures (5xx, transport) tolerated in a row before a milestone is an error. */
+  maxConsecutiveErrors?: number;
+}
+
+export interface EnvironmentConfig {
+  /** Start the embedded reference stack when the systems carry no URLs (sandbox environments only). */
+  sandbox?: { erpVersion?: 'v1' | 'v2'; latencyMs?: number; faults?: string[] };
+  systems: Record<string, SystemConfig>;
+  /** Per-milestone SLA overrides for this environment, ms. */
+  sla?: Record<string, number>;
+  polling?: PollingConfig;
+  /** Values scenarios read (channels enabled, warehouses, items to use). */
+  settings?: Record<string, unknown>;
+}
+
+export interface SyntheticMarker {
+  /** Customer that marks an order as synthetic. */
+  customer: string;
+  /** Prefix of every synthetic reference. */
+  referencePrefix: string;
+}
+
+export interface SyncprobeConfig {
+  defaultEnvironment?: string;
+  environments: Record<string, EnvironmentConfig>;
+  marker?: Partial<SyntheticMarker>;
+  /** Directory (relative to the config file) or explicit list of scenario modules. */
+  scenarios?: string | string[];
+  /** Default SLAs by milestone name, ms (a scenario's own SLA wins, an environment's override wins over both). */
+  sla?: Record<string, number>;
+  polling?: PollingConfig;
+  /** Scenario deadline and cleanup deadline, ms. */
+  timeouts?: { scenarioMs?: number; cleanupMs?: number };
+  /** Synthetic records older than this are swept at the start of a run. */
+  orphanSweep?: { olderThanMs?: number; enabled?: boolean };
+  /** Allowed difference between system-reported and observed latency before clock skew is suspected. */
+  clockSkewToleranceMs?: number;
+  sinks?: { influx?: string };
+}
