@@ -1,0 +1,73 @@
+/**
+ * EDI and file-based channels: X12 parse/build with envelopes and control numbers, the order-flow
+ * documents (850, 997, 855, 856, 810), and the check types the scheduler's probes use
+ * (acknowledgement state, ASN control totals, file arrival window).
+ */
+export {
+  parseX12,
+  buildX12,
+  describeProblems,
+  el,
+  ISA_LENGTH,
+  DEFAULT_DELIMITERS,
+  type Segment,
+  type Transaction,
+  type FunctionalGroup,
+  type Interchange,
+  type Delimiters,
+  type X12Problem,
+  type ParseResult,
+  type Party,
+  type InterchangeSpec,
+  type TransactionSpec,
+} from './x12.ts';
+export { ControlNumbers, type ControlNumberState } from './control-numbers.ts';
+export {
+  build850,
+  read850,
+  build997,
+  read997,
+  build855,
+  read855,
+  build856,
+  read856,
+  build810,
+  read810,
+  invoiceTotalCents,
+  describeSegmentError,
+  firstTransaction,
+  type Envelope,
+  type Built,
+  type OrderLine,
+  type PurchaseOrder,
+  type SegmentError,
+  type AckCode,
+  type TransactionAck,
+  type FunctionalAck,
+  type PoAck,
+  type PoAckLine,
+  type Asn,
+  type AsnLine,
+  type Read850,
+  type Read856,
+  type Invoice,
+  type InvoiceLine,
+} from './documents.ts';
+export { acknowledge, type Acknowledgement } from './acknowledge.ts';
+export {
+  evaluateAck,
+  checkAckText,
+  evaluateControlTotals,
+  checkAsnText,
+  evaluateFileArrival,
+  checkFileArrival,
+  arrivalWindow,
+  globToRegExp,
+  type EdiProblem,
+  type EdiCheckDocument,
+  type AckExpectation,
+  type AckInput,
+  type ControlTotalsInput,
+  type FileArrivalExpectation,
+  type ObservedFile,
+} from './checks.ts';
