@@ -1,0 +1,32 @@
+import { influxAnnotation, tagVariable, type Annotation, type QueryVariable } from './grafana.ts';
+
+/**
+ * Filters shared by every dashboard. Variables are matched as anchored regexes because the
+ * InfluxDB data source expands a multi-value selection to (a|b|c); All expands to `.*` so a
+ * point without the tag still counts where the scope filter allows it.
+ */
+export const ENV = `"env" =~ /^$env$/`;
+export const CHANNEL = `"channel" =~ /^$channel$/`;
+export const WAREHOUSE = `"warehouse" =~ /^$warehouse$/`;
+
+/** Order scenarios carry the channel the order was placed in; stock adjustments start in a warehouse and have none. */
+export const ORDER_SCOPE = `"channel" != ''`;
+export const INVENTORY_SCOPE = `"channel" = ''`;
+
+export function where(...conditions: string[]): string {
+  return [...conditions, '$timeFilter'].join(' AND ');
+}
+
+export const envVariable = (): QueryVariable => tagVariable('env', 'Environment', '', 'env', { allValue: '.*' });
+export const channelVariable = (): QueryVariable => tagVariable('channel', 'Channel', 'milestone', 'channel', { where: ENV, allValue: '.*' });
+export const warehouseVariable = (): QueryVariable => tagVariable('warehouse', 'Warehouse', 'milestone', 'warehouse', { where: ENV, allValue: '.*' });
+
+/** Alerts raised by syncprobe, on every time axis: which key, how severe, what it said. */
+export const alertAnnotation = (): Annotation =>
+  influxAnnotation('syncprobe alerts', 'red', `SELECT "message", "severity", "key" FROM "alert" WHERE ${where(ENV)}`, {
+    text: 'message',
+    tags: 'severity,key',
+  });
+
+/** Failure classes in the order an engineer looks at them. */
+export const FAILURE_CLASSES = ['transport', 'application', 'data', 'business'] as const;
