@@ -1,0 +1,188 @@
+import { createPki } from './pki.ts';
+import { createClientCredentialsSource, createTokenVerifier, ERP_RESOURCE, startOAuthServer, type OAuthClient, type OAuthClientSpec } from './oauth.ts';
+import { WAREHOUSES, type Warehouse } from './catalog.ts';
+import { DEFAULT_MARKER, type Marker, type RetryPolicy, type ServiceContext, type ServiceUrls, type TokenSource } from './context.ts';
+import { FaultController, type ActiveFault } from './faults.ts';
+import { Latency, type LatencyConfig } from './latency.ts';
+import { TruthLog } from './truth.ts';
+import { ServiceClient } from './http/client.ts';
+import { startServiceServer, type Router, type ServiceServer } from './http/server.ts';
+import { StorefrontService } from './storefront/index.ts';
+import { MiddlewareService } from './middleware/index.ts';
+import { ErpService } from './erp/index.ts';
+import { WmsService } from './wms/index.ts';
+import { NotificationsService } from './notifications/index.ts';
+import { adminRoutes } from './admin/index.ts';
+
+/**
+ * The reference distribution stack in one process: storefront, middleware, ERP, WMS,
+ * notifications and an OAuth authorization server, each its own HTTPS server with a certificate
+ * from the sandbox CA; latency on every hop; fault injection; ground truth. See docs/sandbox.md.
+ */
+export interface SandboxOptions {
+  /** 0 (default): free ports. N: admin on N, services on N+1..N+6 (storefront, middleware, erp, wms, notifications, oauth). */
+  port?: number;
+  /** "NAME" or "NAME=VALUE"; a bad one throws UsageError before anything starts. */
+  faults?: Array<string | ActiveFault>;
+  latency?: Partial<LatencyConfig>;
+  marker?: Partial<Marker>;
+  retry?: Partial<RetryPolicy>;
+  accessTokenTtlSeconds?: number;
+  /** Directory for the CA file; a temporary one by default. */
+  dir?: string;
+}
+
+export interface Sandbox {
+  services: ServiceUrls;
+  admin: string;
+  /** Path of the CA certificate (PEM) that every sandbox server certificate chains to. */
+  ca: string;
+  caPem: string;
+  /** OAuth clients with their secrets, for in-process callers (tests, benchmarks). Never print them. */
+  clients: OAuthClient[];
+  oauth: { issuer: string; tokenEndpoint: string; jwksUri: string; resource: string; rotateKeys(opts?: { keepOld?: boolean }): Promise<void> };
+  faults: FaultController;
+  truth: TruthLog;
+  latency: Latency;
+  marker: Marker;
+  /** Empties every service's records and the truth log; faults and latency stay. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export const SERVICE_ORDER = ['storefront', 'middleware', 'erp', 'wms', 'notifications', 'oauth'] as const;
+
+function clientSpecs(): OAuthClientSpec[] {
+  const now = Math.floor(Date.now() / 1000);
+  return [
+    { clientId: 'syncprobe-probe', scopes: ['erp:read', 'erp:write', 'wms:read', 'wms:write'] },
+    { clientId: 'middleware', scopes: ['erp:read', 'erp:write'] },
+    ...WAREHOUSES.map((w) => ({ clientId: `wms-${w}`, scopes: ['erp:read', 'erp:write'] })),
+    // For the credential health checks: one secret already expired, one expiring within the warning window.
+    { clientId: 'syncprobe-expired', scopes: ['erp:read'], secretExpiresAt: now - 86_400 },
+    { clientId: 'syncprobe-expiring', scopes: ['erp:read'], secretExpiresAt: now + 5 * 86_400 },
+  ];
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const faults = new FaultController(opts.faults ?? []);
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535 - 6) throw new Error(`port must be 0 or a free base port <= ${65535 - 6}, got ${port}`);
+  const truth = new TruthLog();
+  const latency = new Latency(opts.latency ?? {});
+  const marker: Marker = { ...DEFAULT_MARKER, ...(opts.marker ?? {}) };
+  const retry: RetryPolicy = { maxAttempts: 5, baseMs: 200, ...(opts.retry ?? {}) };
+  const pki = await createPki(opts.dir ? { dir: opts.dir } : {});
+  const servers: ServiceServer[] = [];
+  let client: ServiceClient | undefined;
+  let oauthServer: Awaited<ReturnType<typeof startOAuthServer>> | undefined;
+  const certFor = (name: string) => {
+    const days = faults.get('tls.expiresInDays')?.days;
+    return pki.issueServerCert({ hosts: ['127.0.0.1', 'localhost'], commonName: `${name}.sandbox.syncprobe`, ...(days !== undefined ? { expiresInDays: days } : {}) });
+  };
+
+  try {
+    client = new ServiceClient(pki.caPem);
+    const urls: ServiceUrls = { storefront: '', middleware: '', erp: '', wms: '', notifications: '', oauth: '' };
+    const ctx: ServiceContext = { faults, truth, latency, client, urls, marker, retry };
+
+    let verifier: ReturnType<typeof createTokenVerifier> | undefined;
+    let middlewareToken: TokenSource | undefined;
+    let connectors: Record<Warehouse, TokenSource> | undefined;
+    const storefront = new StorefrontService(ctx);
+    const middleware = new MiddlewareService(ctx, () => middlewareToken!);
+    const erp = new ErpService(ctx, () => verifier!);
+    const wms = new WmsService(ctx, () => connectors!);
+    const notifications = new NotificationsService(ctx);
+
+    const tlsDays = faults.get('tls.expiresInDays')?.days;
+    oauthServer = await startOAuthServer({
+      pki,
+      port: port ? port + 6 : 0,
+      clients: clientSpecs(),
+      ...(opts.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: opts.accessTokenTtlSeconds } : {}),
+      ...(tlsDays !== undefined ? { certExpiresInDays: tlsDays } : {}),
+    });
+    const oauth = oauthServer;
+    urls.oauth = oauth.issuer;
+    verifier = createTokenVerifier({ issuer: oauth.issuer, jwksUri: oauth.jwksUri, audience: ERP_RESOURCE, caPem: pki.caPem });
+    const secretOf = (id: string) => oauth.clients.find((c) => c.clientId === id)!.clientSecret;
+    const source = (id: string) => createClientCredentialsSource({ tokenEndpoint: oauth.tokenEndpoint, clientId: id, clientSecret: secretOf(id), resource: ERP_RESOURCE, scope: 'erp:read erp:write', caPem: pki.caPem });
+    middlewareToken = source('middleware');
+    connectors = Object.fromEntries(WAREHOUSES.map((w) => [w, source(`wms-${w}`)])) as Record<Warehouse, TokenSource>;
+
+    const reset = () => {
+      latency.cancelAll();
+      truth.clear();
+      storefront.reset();
+      middleware.reset();
+      erp.reset();
+      wms.reset();
+      notifications.reset();
+    };
+
+    const start = async (name: string, offset: number, router: Router, withFaults: boolean) => {
+      const { keyPem, certPem } = await certFor(name);
+      const s = await startServiceServer({ name, port: port ? port + offset : 0, keyPem, certPem, router, ...(withFaults ? { faults } : {}) });
+      servers.push(s);
+      return s;
+    };
+    const admin = await start(
+      'admin',
+      0,
+      adminRoutes({ faults, truth, latency, marker, erp, wms, clients: () => oauth.clients, rotateKeys: (keepOld) => oauth.rotateKeys({ keepOld }), reset }),
+      false,
+    );
+    urls.storefront = (await start('storefront', 1, storefront.routes(), true)).url;
+    urls.middleware = (await start('middleware', 2, middleware.routes(), true)).url;
+    urls.erp = (await start('erp', 3, erp.routes(), true)).url;
+    urls.wms = (await start('wms', 4, wms.routes(), true)).url;
+    urls.notifications = (await start('notifications', 5, notifications.routes(), true)).url;
+
+    // tls.expiresInDays switched at run time: new certificates for new connections.
+    faults.onChange((name) => {
+      if (name !== 'tls.expiresInDays') return;
+      void (async () => {
+        for (const s of servers) {
+          if (s.name === 'admin') continue;
+          const { keyPem, certPem } = await certFor(s.name);
+          s.setCertificate(keyPem, certPem);
+        }
+      })().catch((err) => process.stderr.write(`sandbox: could not reissue certificates: ${(err as Error).message}\n`));
+    });
+
+    let stopped = false;
+    return {
+      services: { ...urls },
+      admin: admin.url,
+      ca: pki.caPath,
+      caPem: pki.caPem,
+      clients: oauth.clients,
+      oauth: { issuer: oauth.issuer, tokenEndpoint: oauth.tokenEndpoint, jwksUri: oauth.jwksUri, resource: ERP_RESOURCE, rotateKeys: (o) => oauth.rotateKeys(o) },
+      faults,
+      truth,
+      latency,
+      marker,
+      reset,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        latency.cancelAll();
+        await Promise.all(servers.map((s) => s.close()));
+        await oauth.stop();
+        await client!.close();
+        await pki.cleanup();
+      },
+    };
+  } catch (err) {
+    latency.cancelAll();
+    await Promise.all(servers.map((s) => s.close()));
+    await oauthServer?.stop();
+    await client?.close();
+    await pki.cleanup();
+    throw err;
+  }
+}
+
+export { FAULTS, parseFaultSpec, validFaultsText } from './faults.ts';
+export type { ServiceUrls, Marker } from './context.ts';
