@@ -164,7 +164,7 @@ export function validateScenario(raw: unknown, file: string, slaDefaults: Record
         const v = m[ref];
         if (v !== undefined && !seen.has(v)) out.push({ file, field: `${mf}.${ref}`, message: `'${v}' is not an earlier milestone of this scenario` });
       }
-      if (i > 0) {
+      if (i > 0 && !(m.markedByStep === true && m.from === undefined)) {
         const sla = m.slaMs ?? slaDefaults[m.name];
         if (!isPosNum(sla)) out.push({ file, field: `${mf}.slaMs`, message: `no SLA: set slaMs or a default in the config's sla['${m.name}']` });
       }

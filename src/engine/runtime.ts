@@ -147,18 +147,24 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
     return true;
   };
 
-  const results: MilestoneResult[] = [];
+  const results = new Array<MilestoneResult>(def.milestones.length);
   const intervals = new Map<string, Interval>();
-  let blocked: { because: string; class: FailureClass } | undefined;
   const problems: Problem[] = [];
+  const settled = new Map<string, Promise<{ found: boolean; result: MilestoneResult }>>();
+  const titleOf = (name: string) => def.milestones.find((x) => x.name === name)?.title ?? name;
 
-  let stepsOk = await runSteps(def.steps.filter((s) => !s.afterMilestone));
+  const stepsOk = await runSteps(def.steps.filter((s) => !s.afterMilestone));
 
-  for (let i = 0; i < def.milestones.length; i++) {
+  // Milestones form a chain (or a small DAG through `after`): each is awaited once what it follows is
+  // observed, so independent ones (notification and storefront status) are polled side by side.
+  const observe = async (i: number): Promise<{ found: boolean; result: MilestoneResult }> => {
     const m = def.milestones[i]!;
-    const from = i === 0 ? undefined : (m.from ?? def.milestones[0]!.name);
+    const isStart = i === 0 || (m.markedByStep === true && !m.from);
+    const from = isStart ? undefined : (m.from ?? def.milestones[0]!.name);
     const after = i === 0 ? undefined : (m.after ?? def.milestones[i - 1]!.name);
     const slaMs = o.slaFor(m.name, m.slaMs);
+    const deps = [...new Set([after, from].filter((d): d is string => !!d))];
+    const depOutcomes = await Promise.all(deps.map((d) => settled.get(d)!));
     const obs: MilestoneObservation = {
       name: m.name,
       title: m.title,
@@ -172,12 +178,13 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
       skewToleranceMs: o.skewToleranceMs,
     };
     const causalLower = after ? intervals.get(after)?.lower : undefined;
+    const failedDep = depOutcomes.findIndex((d) => !d.found);
 
-    if (work.signal.aborted && !blocked) {
-      blocked = { because: timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed first` : 'the run was interrupted', class: 'business' };
-    }
-    if (blocked) {
-      obs.notReached = blocked;
+    if (failedDep >= 0) {
+      const d = depOutcomes[failedDep]!.result;
+      obs.notReached = { because: `${titleOf(deps[failedDep]!)} is ${d.status}`, class: d.failure?.class ?? 'business' };
+    } else if (work.signal.aborted) {
+      obs.notReached = { because: timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed first` : 'the run was interrupted', class: 'business' };
     } else if (m.markedByStep) {
       const mk = marks.get(m.name);
       if (mk) {
@@ -187,7 +194,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
         obs.systemAt = mk.systemAt ?? (m.timestamp && mk.record ? timeOf(mk.record[m.timestamp]) : null);
         obs.requests = 1;
         if (mk.record && m.check) obs.mismatches = m.check(mk.record, ctx, [mk.record]);
-      } else if (firstStepError && !stepsOk) {
+      } else if (firstStepError && (!stepsOk || stepErrors.size)) {
         obs.error = firstStepError;
       } else {
         obs.error = { class: 'application', reason: `no step reported ${m.name}` };
@@ -209,7 +216,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
       }
     }
     if (obs.found && causalLower !== undefined && (obs.lastNegativeAt == null || obs.lastNegativeAt < causalLower)) obs.lastNegativeAt = causalLower;
-    if (!obs.found && !obs.notReached && work.signal.aborted) {
+    if (!obs.found && !obs.notReached && !obs.error && work.signal.aborted) {
       obs.notReached = { because: timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed before it was observed` : 'the run was interrupted before it was observed', class: 'business' };
     }
 
@@ -225,22 +232,22 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
         problems.push({ code: 'diagnosis_failed', message: `could not look upstream for why ${m.name} is ${result.status}: ${messageOf(err)}` });
       }
     }
-    results.push(result);
+    results[i] = result;
     try {
       o.onMilestone?.(result, { name: def.name, correlationId });
     } catch {
       /* a reporter hook never breaks the run */
     }
     log(`${m.name}: ${result.status}${result.latencyMs !== null ? ` ${result.latencyMs} ms [${result.latencyLowerMs}, ${result.latencyUpperMs}]` : ''}${result.failure ? ` - ${result.failure.reason}` : ''}`);
-
     if (obs.found && obs.firstPositiveAt != null) {
       intervals.set(m.name, { lower: obs.lastNegativeAt ?? obs.firstPositiveAt, upper: obs.firstPositiveAt, systemAt: obs.systemAt });
       const next = def.steps.filter((s) => s.afterMilestone === m.name);
-      if (next.length && !blocked && !work.signal.aborted) stepsOk = (await runSteps(next)) && stepsOk;
-    } else if (!blocked) {
-      blocked = { because: `${m.title ?? m.name} is ${result.status}`, class: result.failure?.class ?? 'business' };
+      if (next.length && !work.signal.aborted) await runSteps(next);
     }
-  }
+    return { found: obs.found, result };
+  };
+  for (let i = 0; i < def.milestones.length; i++) settled.set(def.milestones[i]!.name, observe(i));
+  await Promise.all(settled.values());
   clearTimeout(timer);
   o.signal?.removeEventListener('abort', onAbort);
 
