@@ -27,7 +27,7 @@ export interface HttpContract {
   description: string;
   state?: { name: string; params: Record<string, string | number> };
   method: 'GET' | 'POST';
-  path: string | ReturnType<typeof fromProviderState>;
+  path: string | MatchersV3.Matcher<string>;
   /** The concrete path the consumer calls in the test. */
   examplePath: string;
   query?: Record<string, string>;
