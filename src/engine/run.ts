@@ -232,6 +232,7 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
     }
   }
 
+  await Promise.all([...clients.values()].map((cl) => cl.warmUp(opts.signal)));
   const queue: LoadedScenario[] = [];
   for (let i = 0; i < (opts.repeat ?? 1); i++) queue.push(...selected);
   const results: ScenarioResult[] = new Array(queue.length);

@@ -117,6 +117,11 @@ export class SystemClient {
     return this.tokens?.acquisitions ?? 0;
   }
 
+  /** Gets the access token ahead of the first poll, so the first measurement is not delayed by it. */
+  async warmUp(signal?: AbortSignal): Promise<void> {
+    if (this.tokens) await this.tokens.token(signal).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     await this.dispatcher?.close();
   }
