@@ -111,6 +111,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     middlewareToken = source('middleware');
     connectors = Object.fromEntries(WAREHOUSES.map((w) => [w, source(`wms-${w}`)])) as Record<Warehouse, TokenSource>;
 
+    // The sandbox's own connectors drop their cached tokens at once, so its flows pick up the new key.
+    const rotateKeys = async (o: { keepOld?: boolean } = {}) => {
+      await oauth.rotateKeys(o);
+      middlewareToken!.invalidate();
+      for (const w of WAREHOUSES) connectors![w].invalidate();
+    };
+
     const reset = () => {
       latency.cancelAll();
       truth.clear();
@@ -130,7 +137,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const admin = await start(
       'admin',
       0,
-      adminRoutes({ faults, truth, latency, marker, erp, wms, clients: () => oauth.clients, rotateKeys: (keepOld) => oauth.rotateKeys({ keepOld }), reset }),
+      adminRoutes({ faults, truth, latency, marker, erp, wms, clients: () => oauth.clients, rotateKeys: (keepOld) => rotateKeys({ keepOld }), reset }),
       false,
     );
     urls.storefront = (await start('storefront', 1, storefront.routes(), true)).url;
@@ -158,7 +165,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       ca: pki.caPath,
       caPem: pki.caPem,
       clients: oauth.clients,
-      oauth: { issuer: oauth.issuer, tokenEndpoint: oauth.tokenEndpoint, jwksUri: oauth.jwksUri, resource: ERP_RESOURCE, rotateKeys: (o) => oauth.rotateKeys(o) },
+      oauth: { issuer: oauth.issuer, tokenEndpoint: oauth.tokenEndpoint, jwksUri: oauth.jwksUri, resource: ERP_RESOURCE, rotateKeys },
       faults,
       truth,
       latency,

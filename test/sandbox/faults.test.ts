@@ -2,6 +2,7 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import type { Sandbox } from '../../sandbox/index.ts';
+import { requestClientCredentialsToken } from '../../sandbox/oauth.ts';
 import { Api, events, fastSandbox, uniqueRef, waitFor } from './support.ts';
 
 let sb: Sandbox;
@@ -267,4 +268,24 @@ test('tls.expiresInDays: services present certificates expiring in n days; clear
   assert.ok(days > 2 && days <= 3, `${days} days`);
   await clearFault('tls.expiresInDays');
   await waitFor('a long-lived certificate again', async () => (await peerCertDays(sb.services.erp)) > 300);
+});
+
+test('after a signing-key rotation old tokens are refused, new ones accepted, and the flows go on', async () => {
+  const c = sb.clients.find((x) => x.clientId === 'syncprobe-probe')!;
+  const token = async () => (await requestClientCredentialsToken({ tokenEndpoint: sb.oauth.tokenEndpoint, clientId: c.clientId, clientSecret: c.clientSecret, resource: sb.oauth.resource, scope: 'erp:read', caPem: sb.caPem })).access_token;
+  const items = (bearer: string) => api.get(`${sb.services.erp}/api/items`, { bearer });
+  const old = await token();
+  assert.equal((await items(old)).status, 200);
+  assert.equal((await api.post(`${sb.admin}/oauth/rotate-keys`, {})).status, 200);
+  assert.equal((await items(await token())).status, 200);
+  // The ERP caches the issuer's key set for a moment; then the old key is gone from it.
+  const refused = await waitFor('the old token to be refused', async () => {
+    const r = await items(old);
+    return r.status === 401 ? r : undefined;
+  });
+  assert.match(String(refused.headers['www-authenticate']), /unknown-key|bad-signature/);
+  const o = await b2bOrder('ROT');
+  assert.equal((await settled(o.cid)).status, 'delivered');
+  await adjust('WH-EAST', 1, 'rot-adj');
+  await waitFor('inventory after rotation', () => events(sb, 'rot-adj').includes('erp.onHandUpdated'));
 });

@@ -24,9 +24,17 @@ export class Api {
   async call(method: string, url: string, o: { json?: unknown; headers?: Record<string, string>; bearer?: string | null } = {}): Promise<Reply> {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     if (o.json !== undefined) headers['content-type'] = 'application/json';
-    const bearer = o.bearer === undefined && url.startsWith(this.sb.services.erp) ? await this.probeToken() : o.bearer;
+    const useProbe = o.bearer === undefined && url.startsWith(this.sb.services.erp);
+    const bearer = useProbe ? await this.probeToken() : o.bearer;
     if (bearer) headers.authorization = `Bearer ${bearer}`;
-    const res = await request(url, { method: method as 'GET', headers, body: o.json !== undefined ? JSON.stringify(o.json) : undefined, dispatcher: this.agent });
+    let res = await request(url, { method: method as 'GET', headers, body: o.json !== undefined ? JSON.stringify(o.json) : undefined, dispatcher: this.agent });
+    if (useProbe && res.statusCode === 401) {
+      // The cached probe token went stale (expiry, key rotation): fetch a new one once.
+      await res.body.dump();
+      this.token = undefined;
+      headers.authorization = `Bearer ${await this.probeToken()}`;
+      res = await request(url, { method: method as 'GET', headers, body: o.json !== undefined ? JSON.stringify(o.json) : undefined, dispatcher: this.agent });
+    }
     const text = await res.body.text();
     let body: unknown = text;
     try {
@@ -67,7 +75,7 @@ export class Api {
 }
 
 /** Polls until check returns a value (not undefined/false); fails naming what never happened. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
