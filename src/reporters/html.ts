@@ -53,7 +53,7 @@ function scenario(s: ScenarioResult): string {
 <p class="meta">${esc(scopeLine(s.tags))} · correlation id <code>${esc(s.correlationId)}</code> · ${esc(duration(s.durationMs))}</p>
 ${problems.length ? `<ul class="problems">${problems.join('')}</ul>` : ''}
 <div class="timeline" data-testid="timeline">
-<div class="axis-row"><div class="axis"><span>0</span><span>${esc(duration(scale / 2))}</span><span>${esc(duration(scale))}</span></div></div>
+${s.milestones.length === 0 ? '<p class="meta">no milestone was observed</p>' : `<div class="axis-row"><div class="axis"><span>0</span><span>${esc(duration(scale / 2))}</span><span>${esc(duration(scale))}</span></div></div>`}
 ${s.milestones.map((m) => milestone(m, scale)).join('\n')}
 </div>
 </section>`;
@@ -64,9 +64,11 @@ function milestone(m: MilestoneResult, scale: number): string {
   const lower = m.latencyLowerMs ?? 0;
   // Never seen: the window runs from the last look to the end of the chart.
   const upper = m.latencyUpperMs ?? scale;
-  const bar = `<div class="bounds s-${esc(m.status)}${m.latencyUpperMs === null ? ' open' : ''}" style="left:${pct(lower)};width:calc(${pct(upper)} - ${pct(lower)})"></div>`;
+  // Nothing was ever looked at (the system could not be asked): no window to draw.
+  const noWindow = m.latencyLowerMs === null && m.latencyUpperMs === null;
+  const bar = noWindow ? '' : `<div class="bounds s-${esc(m.status)}${m.latencyUpperMs === null ? ' open' : ''}" style="left:${pct(lower)};width:calc(${pct(upper)} - ${pct(lower)})"></div>`;
   const dot = m.latencyMs !== null ? `<div class="dot" style="left:${pct(m.latencyMs)}"></div>` : '';
-  const value = m.latencyMs !== null ? `${duration(m.latencyMs)} <small>(${duration(m.latencyLowerMs)} – ${duration(m.latencyUpperMs)})</small>` : `not seen <small>(after ${duration(m.latencyLowerMs)})</small>`;
+  const value = m.latencyMs !== null ? `${duration(m.latencyMs)} <small>(${duration(m.latencyLowerMs)} – ${duration(m.latencyUpperMs)})</small>` : m.latencyLowerMs !== null ? `not seen <small>(after ${duration(m.latencyLowerMs)})</small>` : 'not observed';
   const reason = m.status !== 'met' ? `<p class="reason">${esc(milestoneReason(m))}</p>` : '';
   return `<div class="milestone" data-testid="milestone" data-status="${esc(m.status)}">
 <div class="label">${esc(m.name)}<small>${esc(m.system)}${m.from ? ` · from ${esc(m.from)}` : ''}</small></div>
