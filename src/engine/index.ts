@@ -3,11 +3,11 @@
  * only what is exported here.
  */
 export { defineConfig, defineScenario, defineSystem, defineLookup } from '../config/define.ts';
-export { loadConfig, type LoadedConfig, type LoadConfigOptions } from '../config/load.ts';
+export { loadConfig, findConfigFile, DEFAULT_MARKER, type LoadedConfig, type LoadedScenario, type LoadConfigOptions } from '../config/load.ts';
 export { ConfigError, type ConfigProblem } from '../config/errors.ts';
 export type * from '../config/types.ts';
 export type * from './types.ts';
-export { runScenarios, selectScenarios, resolveSystems, type RunOptions, type SystemOverride } from './run.ts';
+export { runScenarios, selectScenarios, resolveSystems, type RunOptions, type SystemOverride, type EngineRunResult } from './run.ts';
 export { runScenario, type ScenarioRunOptions } from './runtime.ts';
 export { evaluateMilestone, scenarioStatus, runStatus, type MilestoneObservation } from './evaluate.ts';
 export { pollingDelay, type PollingSettings } from './poll.ts';

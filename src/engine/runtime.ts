@@ -129,15 +129,16 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
 
   o.onStart?.({ name: def.name, correlationId, tags });
 
-  const stepErrors = new Map<string, { class: FailureClass; reason: string }>();
-  let firstStepError: { class: FailureClass; reason: string } | undefined;
+  const stepErrors = new Map<string, { class: FailureClass; reason: string; system: string }>();
+  let firstStepError: { class: FailureClass; reason: string; system: string } | undefined;
   const runSteps = async (steps: Step[]): Promise<boolean> => {
     for (const step of steps) {
       try {
         await step.run(ctx);
       } catch (err) {
         if (work.signal.aborted) return false;
-        const e = { class: classOf(err), reason: `step '${step.name}' on ${step.system} failed: ${messageOf(err)}` };
+        const sys = err instanceof SyncprobeError && typeof err.context.system === 'string' ? err.context.system : step.system;
+        const e = { class: classOf(err), reason: `step '${step.name}' on ${step.system} failed: ${messageOf(err)}`, system: sys };
         stepErrors.set(step.name, e);
         firstStepError ??= e;
         log(e.reason);
@@ -195,7 +196,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
         obs.requests = 1;
         if (mk.record && m.check) obs.mismatches = m.check(mk.record, ctx, [mk.record]);
       } else if (firstStepError && (!stepsOk || stepErrors.size)) {
-        obs.error = firstStepError;
+        obs.error = { class: firstStepError.class, reason: firstStepError.reason };
+        obs.scope.system = firstStepError.system;
       } else {
         obs.error = { class: 'application', reason: `no step reported ${m.name}` };
       }
@@ -221,7 +223,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
     }
 
     let result = evaluateMilestone(obs);
-    if ((result.status === 'missing' || result.status === 'late' || (result.status === 'error' && !obs.found)) && !obs.notReached && def.diagnose && !work.signal.aborted) {
+    if ((result.status === 'missing' || result.status === 'late' || (result.status === 'error' && !obs.found)) && !obs.notReached && !m.markedByStep && def.diagnose && !work.signal.aborted) {
       try {
         const d = await def.diagnose(ctx, m, result);
         if (d) {
