@@ -192,6 +192,14 @@ export class InfluxSink implements Sink {
 
   async stop(): Promise<void> {
     if (this.stopped) return;
+    if (!this.started) {
+      // Never started: whatever was added is kept on disk for a later run.
+      this.stopped = true;
+      this.spool.append(this.buffer.splice(0));
+      await this.spool.settled();
+      await this.pool.close().catch(() => {});
+      return;
+    }
     clearInterval(this.flushTimer);
     await this.flush();
     this.stopped = true;
@@ -374,37 +382,44 @@ export class InfluxSink implements Sink {
   /** One replay pass, oldest segment first, one batch at a time. Resolves true when the spool is drained and writes are live again. */
   private replay(): Promise<boolean> {
     if (this.mode === 'live') return Promise.resolve(true);
-    this.replaying ??= (async () => {
-      if ((await this.ping()) !== true) return false;
-      for (;;) {
-        if (this.buffer.length > 0) this.spool.append(this.buffer.splice(0));
-        const seg = await this.spool.oldest();
-        if (!seg) {
-          if (this.spool.size > 0 || this.buffer.length > 0) continue;
-          this.mode = 'live';
-          this.retryDelay = this.opts.retryIntervalMs;
-          this.log(`InfluxDB ${this.target.display} is back: ${this.counts.replayed} spooled points written so far, writing directly again`);
-          this.pump(true);
-          return true;
-        }
-        let offset = this.replayOffsets.get(seg.id) ?? 0;
-        while (offset < seg.lines.length) {
-          const batch = seg.lines.slice(offset, offset + this.opts.batchSize);
-          const unwritten = await this.writeLines(batch);
-          if (unwritten.lines.length > 0) {
-            this.replayOffsets.set(seg.id, offset);
-            return false;
-          }
-          this.counts.replayed += batch.length;
-          offset += batch.length;
-        }
-        this.replayOffsets.delete(seg.id);
-        await seg.done();
-      }
-    })().finally(() => {
-      this.replaying = undefined;
-    });
+    this.replaying ??= this.replayPass()
+      .catch((err) => {
+        this.log(`InfluxDB spool replay failed: ${(err as Error).message}`);
+        return false;
+      })
+      .finally(() => {
+        this.replaying = undefined;
+      });
     return this.replaying;
+  }
+
+  private async replayPass(): Promise<boolean> {
+    if ((await this.ping()) !== true) return false;
+    for (;;) {
+      if (this.buffer.length > 0) this.spool.append(this.buffer.splice(0));
+      const seg = await this.spool.oldest();
+      if (!seg) {
+        if (this.spool.size > 0 || this.buffer.length > 0) continue;
+        this.mode = 'live';
+        this.retryDelay = this.opts.retryIntervalMs;
+        this.log(`InfluxDB ${this.target.display} is back: ${this.counts.replayed} spooled points written so far, writing directly again`);
+        this.pump(true);
+        return true;
+      }
+      let offset = this.replayOffsets.get(seg.id) ?? 0;
+      while (offset < seg.lines.length) {
+        const batch = seg.lines.slice(offset, offset + this.opts.batchSize);
+        const unwritten = await this.writeLines(batch);
+        if (unwritten.lines.length > 0) {
+          this.replayOffsets.set(seg.id, offset);
+          return false;
+        }
+        this.counts.replayed += batch.length;
+        offset += batch.length;
+      }
+      this.replayOffsets.delete(seg.id);
+      await seg.done();
+    }
   }
 
   private deadLetter(line: string, reason: string, status: number | undefined): void {

@@ -93,7 +93,16 @@ export class Spool {
     await this.chain;
     const seg = this.closed[0];
     if (!seg) return null;
-    const text = await readFile(seg.path, 'utf8');
+    let text: string;
+    try {
+      text = await readFile(seg.path, 'utf8');
+    } catch (err) {
+      // Removed from under us (someone cleaned the directory): nothing left to replay there.
+      this.onError(`spool segment ${seg.path} unreadable, skipped: ${(err as Error).message}`);
+      this.closed.shift();
+      this.onDisk -= seg.lines;
+      return this.oldest();
+    }
     const lines: string[] = [];
     for (const raw of text.split('\n')) {
       if (!raw) continue;
