@@ -56,6 +56,7 @@ export class SchemaRegistry {
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly schemaDocs = new Map<string, Record<string, unknown>>();
   private readonly routeTable: (SchemaRoute & { re: RegExp })[] = [];
+  private readonly aliasTable = new Map<string, string>();
 
   private constructor(readonly dir: string) {}
 
@@ -91,8 +92,13 @@ export class SchemaRegistry {
       }
     }
     const routesFile = join(dir, 'routes.json');
-    const routes = (readJson(routesFile) as { routes?: SchemaRoute[] }).routes;
+    const routesDoc = readJson(routesFile) as { routes?: SchemaRoute[]; aliases?: Record<string, string> };
+    const routes = routesDoc.routes;
     if (!Array.isArray(routes)) throw new UsageError('expected {"routes": [...]}', routesFile);
+    for (const [alias, id] of Object.entries(routesDoc.aliases ?? {})) {
+      if (!reg.validators.has(id)) throw new UsageError(`aliases.${alias} names '${id}', which is not a schema in ${dir}`, routesFile);
+      reg.aliasTable.set(alias, id);
+    }
     routes.forEach((r, i) => {
       if (!reg.validators.has(r.schema)) throw new UsageError(`routes[${i}].schema '${r.schema}' is not a schema in ${dir}`, routesFile);
       reg.routeTable.push({ ...r, method: r.method.toUpperCase(), re: templateToRegExp(r.path) });
@@ -102,6 +108,11 @@ export class SchemaRegistry {
 
   ids(): string[] {
     return [...this.validators.keys()];
+  }
+
+  /** The schema id behind a name: an id, or an alias the config's lookups use (erp-v1/sales-order). */
+  resolve(name: string): string | undefined {
+    return this.validators.has(name) ? name : this.aliasTable.get(name);
   }
 
   routes(): SchemaRoute[] {
@@ -114,8 +125,8 @@ export class SchemaRegistry {
 
   /** Validates one payload against one schema; [] means it matches. */
   validate(schemaId: string, body: unknown): DriftFinding[] {
-    const v = this.validators.get(schemaId);
-    if (!v) throw new UsageError(`unknown schema '${schemaId}'`, this.dir, `known: ${this.ids().join(', ')}`);
+    const v = this.validators.get(this.resolve(schemaId) ?? schemaId);
+    if (!v) throw new UsageError(`unknown schema '${schemaId}'`, this.dir, `known: ${[...this.ids(), ...this.aliasTable.keys()].join(', ')}`);
     return v(body) ? [] : classifyDrift(v.errors);
   }
 

@@ -9,10 +9,9 @@ import { defaultRegistry, type SchemaRegistry } from './schemas.ts';
  * drift is a warning.
  */
 export function createSchemaValidator(registry: SchemaRegistry = defaultRegistry()): ResponseValidator {
-  const known = new Set(registry.ids());
   return (body: unknown, ctx: ResponseContext): ResponseProblem[] => {
     const path = ctx.path.split('?')[0]!;
-    const schemaId = ctx.schema && known.has(ctx.schema) ? ctx.schema : registry.schemaFor(ctx.system, ctx.method, path);
+    const schemaId = ctx.schema ? registry.resolve(ctx.schema) : registry.schemaFor(ctx.system, ctx.method, path);
     if (!schemaId) {
       return ctx.schema ? [{ code: 'drift.unknown-schema', message: `${ctx.system} ${ctx.method} ${path}: no schema '${ctx.schema}' in ${registry.dir}`, breaking: false }] : [];
     }
