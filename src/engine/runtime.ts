@@ -152,6 +152,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
   const intervals = new Map<string, Interval>();
   const problems: Problem[] = [];
   const settled = new Map<string, Promise<{ found: boolean; result: MilestoneResult }>>();
+  // Milestones cut short by an interruption say nothing about the systems.
+  const cutShort = new Set<number>();
   const titleOf = (name: string) => def.milestones.find((x) => x.name === name)?.title ?? name;
 
   const stepsOk = await runSteps(def.steps.filter((s) => !s.afterMilestone));
@@ -183,9 +185,11 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
 
     if (failedDep >= 0) {
       const d = depOutcomes[failedDep]!.result;
+      if (cutShort.has(def.milestones.findIndex((x) => x.name === deps[failedDep]))) cutShort.add(i);
       obs.notReached = { because: `${titleOf(deps[failedDep]!)} is ${d.status}`, class: d.failure?.class ?? 'business' };
     } else if (work.signal.aborted) {
       obs.notReached = { because: timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed first` : 'the run was interrupted', class: 'business' };
+      if (!timedOut) cutShort.add(i);
     } else if (m.markedByStep) {
       const mk = marks.get(m.name);
       if (mk) {
@@ -220,6 +224,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
     if (obs.found && causalLower !== undefined && (obs.lastNegativeAt == null || obs.lastNegativeAt < causalLower)) obs.lastNegativeAt = causalLower;
     if (!obs.found && !obs.notReached && !obs.error && work.signal.aborted) {
       obs.notReached = { because: timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed before it was observed` : 'the run was interrupted before it was observed', class: 'business' };
+      if (!timedOut) cutShort.add(i);
     }
 
     let result = evaluateMilestone(obs);
@@ -276,7 +281,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
   if (timedOut) problems.push({ code: 'scenario_timeout', message: `scenario deadline of ${o.timeoutMs} ms passed; cleanup ran` });
   if (interrupted) problems.push({ code: 'interrupted', message: 'run interrupted; cleanup ran' });
 
-  const partial: Pick<ScenarioResult, 'milestones' | 'cleanup' | 'problems'> = { milestones: results, cleanup, problems };
+  const partial: Pick<ScenarioResult, 'milestones' | 'cleanup' | 'problems'> = { milestones: results.filter((_m, i) => !cutShort.has(i)), cleanup, problems };
   return {
     name: def.name,
     status: scenarioStatus(partial, interrupted),
