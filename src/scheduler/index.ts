@@ -7,3 +7,6 @@ export { CronTicks, IntervalTicks, type TickSource } from './ticks.ts';
 export { Daemon, alertPoint, type DaemonOptions, type DaemonSnapshot, type ProbeState, type LastRun, type StopReport, type SweepReport } from './daemon.ts';
 export { startHealthServer, summarize, type HealthSummary } from './health.ts';
 export { serveUntilSignal, type ServeOptions } from './lifecycle.ts';
+export { loadProbes } from './load.ts';
+export { defineSchedule, isScheduleSettings, type ScheduleSettings } from './settings.ts';
+export { jobFactory, BUILTIN_CHECKS, type JobDeps } from './jobs.ts';
