@@ -58,9 +58,10 @@ export class ErpService {
 
   private async authorize(req: Request, scope: 'erp:read' | 'erp:write'): Promise<VerifiedToken> {
     const auth = req.headers.authorization;
+    const raw = bearerToken(typeof auth === 'string' ? auth : undefined);
     let token: VerifiedToken;
     try {
-      token = await this.verify()(bearerToken(typeof auth === 'string' ? auth : undefined));
+      token = await this.verifyCached(raw);
     } catch (err) {
       const reason = (err as { reason?: string }).reason ?? 'invalid';
       throw new HttpError(401, 'invalid_token', (err as Error).message, {
@@ -73,6 +74,23 @@ export class ErpService {
         'www-authenticate': `Bearer realm="erp", error="insufficient_scope", scope="${scope}"`,
       });
     }
+    return token;
+  }
+
+  /**
+   * Verified tokens are remembered for at most a second (and never past their expiry): under
+   * thousands of deliveries a signature check per request is the ERP's biggest cost, and the key
+   * set itself is cached longer than that.
+   */
+  private readonly verified = new Map<string, { token: VerifiedToken; until: number }>();
+
+  private async verifyCached(raw: string | undefined): Promise<VerifiedToken> {
+    const now = Date.now();
+    const hit = raw ? this.verified.get(raw) : undefined;
+    if (hit && hit.until > now) return hit.token;
+    const token = await this.verify()(raw);
+    if (this.verified.size > 1000) this.verified.clear();
+    this.verified.set(raw!, { token, until: Math.min(now + 1000, token.expiresAt * 1000) });
     return token;
   }
 
