@@ -603,6 +603,18 @@ export async function startEdiGateway(opts: EdiGatewayOptions): Promise<EdiGatew
       } catch (err) {
         return send(res, (err as { status?: number }).status ?? 400, { error: { code: 'bad_body', message: (err as Error).message } });
       }
+      // HTTP clients that speak only JSON may wrap the interchange: {"interchange": "ISA*..."}.
+      if ((req.headers['content-type'] ?? '').includes('json')) {
+        let wrapped: unknown;
+        try {
+          wrapped = JSON.parse(body);
+        } catch {
+          wrapped = undefined;
+        }
+        const inner = wrapped && typeof wrapped === 'object' ? (wrapped as { interchange?: unknown }).interchange : undefined;
+        if (typeof inner !== 'string') return send(res, 400, { error: { code: 'bad_body', message: 'a JSON body must be {"interchange": "<X12 text>"}; or POST the X12 itself as application/edi-x12' } });
+        body = inner;
+      }
       const as2From = req.headers['as2-from'];
       const receipt = await receive(body, {
         channel: 'as2',
@@ -617,7 +629,8 @@ export async function startEdiGateway(opts: EdiGatewayOptions): Promise<EdiGatew
     }
     if (req.method === 'GET' && parts[0] === 'mailbox' && parts.length === 2) {
       const q = { partner: parts[1]!, type: url.searchParams.get('type') ?? undefined, correlationId: url.searchParams.get('correlationId') ?? undefined };
-      return send(res, 200, { documents: available(q) });
+      const withBody = url.searchParams.get('body') === '1';
+      return send(res, 200, { documents: available(q).map((e) => (withBody ? { ...e, body: bodies.get(e.id) } : e)) });
     }
     if (req.method === 'GET' && parts[0] === 'mailbox' && parts.length === 3) {
       const entry = entries.find((e) => e.partner === parts[1] && e.id === parts[2]);
