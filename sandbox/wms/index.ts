@@ -121,7 +121,8 @@ export class WmsService {
       const cid = req.query.get('correlationId');
       if (!n && !cid) throw new HttpError(400, 'invalid_request', 'give erpOrderNumber or correlationId');
       const list = n ? (this.byErpOrder.get(n) ?? []) : (this.byCorrelation.get(cid!) ?? []);
-      return { json: { items: list.map(renderOrder) } };
+      // A release waiting for allocation is still in the inbound queue, not yet a warehouse order.
+      return { json: { items: list.filter((o) => o.status !== 'released').map(renderOrder) } };
     });
     r.post('/api/orders/cancel', (req) => {
       const b = requireObject(req.body, 'POST /api/orders/cancel');
@@ -245,11 +246,25 @@ export class WmsService {
     o.status = 'allocated';
     o.allocatedAt = Date.now();
     this.ctx.truth.record(o.correlationId, 'wms.allocated', 'wms', o.wmsOrderId, o.allocatedAt);
-    this.ctx.latency.after('wms.ship', () => this.ship(o));
+    this.pickPackShip(o);
+  }
+
+  /** Pick and pack take the first two thirds of the wms.ship delay, shipping the rest. */
+  private pickPackShip(o: WmsOrder): void {
+    const d = this.ctx.latency.delayOf('wms.ship');
+    this.ctx.latency.afterMs(Math.round(d / 3), () => {
+      if (o.status !== 'allocated') return;
+      o.status = 'picked';
+      this.ctx.latency.afterMs(Math.round(d / 3), () => {
+        if (o.status !== 'picked') return;
+        o.status = 'packed';
+        this.ctx.latency.afterMs(d - 2 * Math.round(d / 3), () => this.ship(o));
+      });
+    });
   }
 
   private ship(o: WmsOrder): void {
-    if (o.status !== 'allocated') return;
+    if (o.status !== 'packed') return;
     o.status = 'shipped';
     o.shippedAt = Date.now();
     o.asn = { asnNumber: this.asnIds.next(), sentAt: null, acknowledged: false };
