@@ -196,7 +196,7 @@ export class InfluxSink implements Sink {
       // Never started: whatever was added is kept on disk for a later run.
       this.stopped = true;
       this.spool.append(this.buffer.splice(0));
-      await this.spool.settled();
+      await this.spool.close();
       await this.pool.close().catch(() => {});
       return;
     }
@@ -205,7 +205,7 @@ export class InfluxSink implements Sink {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     if (this.replaying) await this.replaying;
-    await this.spool.settled();
+    await this.spool.close();
     await this.deadLetterChain;
     if (this.spool.size > 0) {
       this.log(`InfluxDB ${this.target.display} still unavailable: ${this.spool.size} points stay spooled in ${this.spoolDir}; the next run replays them`);

@@ -7,8 +7,12 @@ import { randomBytes } from 'node:crypto';
  * (`<time>-<pid>-<instance>-<seq>.jsonl`, one JSON string per line so newlines inside string
  * fields survive), replayed oldest first. A replayed segment is deleted; a crash mid-segment
  * replays it again, which InfluxDB absorbs (same series and timestamp overwrite the same point).
- * Segments left by a process that no longer runs are adopted and replayed first.
+ * Segments left by a process that no longer runs, or by a closed spool of this process, are
+ * adopted and replayed first.
  */
+/** Spool instances of this process that are still in use; a closed one's segments are up for adoption. */
+const openInstances = new Set<string>();
+
 export class Spool {
   private readonly instance = randomBytes(3).toString('hex');
   private seq = 0;
@@ -28,11 +32,13 @@ export class Spool {
   /** Creates the directory and adopts segments of processes that are gone. */
   open(): Promise<void> {
     this.ready ??= (async () => {
+      openInstances.add(this.instance);
       await mkdir(this.dir, { recursive: true });
       const names = (await readdir(this.dir)).filter((n) => n.endsWith('.jsonl') && /^\d+-\d+-/.test(n)).sort();
       for (const name of names) {
-        const pid = Number(name.split('-')[1]);
-        if (pid === process.pid || isAlive(pid)) continue;
+        const [, pidText, instance] = name.split('-');
+        const pid = Number(pidText);
+        if (pid === process.pid ? openInstances.has(instance!) : isAlive(pid)) continue;
         const path = join(this.dir, name);
         const text = await readFile(path, 'utf8').catch(() => '');
         const lines = text.split('\n').filter(Boolean).length;
@@ -45,6 +51,12 @@ export class Spool {
       }
     })();
     return this.ready;
+  }
+
+  /** After the last append: a later spool on the same directory, in this process too, adopts what is left. */
+  async close(): Promise<void> {
+    await this.settled();
+    openInstances.delete(this.instance);
   }
 
   /** Lines waiting on disk or on their way there. */

@@ -27,3 +27,14 @@ test('throwaway influxd: points written are read back, and survive a restart', a
     [1700000001000, 900],
   ]);
 });
+
+test('a missing influxd binary fails with what to install', async () => {
+  const saved = process.env.SYNCPROBE_INFLUXD;
+  process.env.SYNCPROBE_INFLUXD = '/nonexistent/influxd';
+  try {
+    await assert.rejects(startInfluxd(), /influxd not found at \/nonexistent\/influxd: install Debian's influxdb package/);
+  } finally {
+    if (saved === undefined) delete process.env.SYNCPROBE_INFLUXD;
+    else process.env.SYNCPROBE_INFLUXD = saved;
+  }
+});

@@ -61,7 +61,7 @@ function installExitHook(): void {
   });
 }
 
-function config(dir: string, httpPort: number, level: 'info' | 'warn'): string {
+function config(dir: string, httpPort: number, level: 'info' | 'warn', auth: boolean): string {
   return `reporting-disabled = true
 bind-address = "127.0.0.1:0"
 
@@ -81,6 +81,7 @@ bind-address = "127.0.0.1:0"
 [http]
   enabled = true
   bind-address = "127.0.0.1:${httpPort}"
+  auth-enabled = ${auth}
   log-enabled = false
   pprof-enabled = false
 
@@ -106,7 +107,11 @@ async function ping(url: string): Promise<boolean> {
   }
 }
 
-export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutMs?: number } = {}): Promise<Influxd> {
+/**
+ * `auth` turns on InfluxDB authentication with that admin user (created right after start);
+ * query() then authenticates as it.
+ */
+export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutMs?: number; auth?: { username: string; password: string } } = {}): Promise<Influxd> {
   const bin = influxdPath();
   const startTimeoutMs = opts.startTimeoutMs ?? 20_000;
   const stopTimeoutMs = opts.stopTimeoutMs ?? 5_000;
@@ -123,7 +128,7 @@ export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutM
 
   const launch = async (): Promise<void> => {
     // The first start binds port 0 and reads the chosen port from the address line, logged at info.
-    writeFileSync(confFile, config(dir, port, port === 0 ? 'info' : 'warn'));
+    writeFileSync(confFile, config(dir, port, port === 0 ? 'info' : 'warn', Boolean(opts.auth)));
     const logStart = (() => {
       try {
         return readFileSync(logFile).length;
@@ -187,6 +192,17 @@ export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutM
     throw err;
   }
   const url = `http://127.0.0.1:${port}`;
+  if (opts.auth) {
+    // The first admin user may be created without credentials; after that auth applies.
+    const q = `CREATE USER "${opts.auth.username}" WITH PASSWORD '${opts.auth.password.replace(/'/g, "\\'")}' WITH ALL PRIVILEGES`;
+    const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
+    const body = await res.text();
+    if (!res.ok || body.includes('"error"')) {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`could not create the InfluxDB admin user: ${res.status} ${body}`);
+    }
+  }
 
   return {
     url,
@@ -195,7 +211,8 @@ export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutM
     async query(q, db) {
       const params = new URLSearchParams({ q, epoch: 'ms' });
       if (db) params.set('db', db);
-      const res = await fetch(`${url}/query`, { method: 'POST', body: params });
+      const headers: Record<string, string> = opts.auth ? { authorization: 'Basic ' + Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64') } : {};
+      const res = await fetch(`${url}/query`, { method: 'POST', body: params, headers });
       const body = (await res.json()) as InfluxQueryResponse;
       if (!res.ok || body.error) throw new Error(`influx query '${q}' failed: ${res.status} ${body.error ?? ''}`);
       const stmtError = body.results.find((r) => r.error)?.error;
