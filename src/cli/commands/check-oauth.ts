@@ -2,12 +2,13 @@ import { UsageError } from '../../core/errors.ts';
 import { EXIT_CODE } from '../../core/status.ts';
 import { redact, redactDeep, registerSecret } from '../../core/redact.ts';
 import { numberFlag, parseCommandArgs, printJson } from '../args.ts';
-import { checkOAuth } from '../../checks/oauth/index.ts';
+import { checkOAuth, toPoints } from '../../checks/oauth/index.ts';
+import { influxEmitter } from '../../checks/emit.ts';
 import { humanSummary } from '../../checks/human.ts';
 import { readCaFlag, thresholdFlags } from './check-tls.ts';
 
 const USAGE =
-  'usage: syncprobe check oauth (--issuer URL | --token-url URL) --client-id ID --client-secret-env VAR [--scope S] [--resource R] [--audience A] [--jwks-uri URL] [--ca FILE] [--secret-expires-at DATE] [--warn-days 30] [--crit-days 7] [--state-dir DIR] [--timeout SECONDS] [--max-skew SECONDS] [--json]';
+  'usage: syncprobe check oauth (--issuer URL | --token-url URL) --client-id ID --client-secret-env VAR [--scope S] [--resource R] [--audience A] [--jwks-uri URL] [--ca FILE] [--secret-expires-at DATE] [--warn-days 30] [--crit-days 7] [--state-dir DIR] [--timeout SECONDS] [--max-skew SECONDS] [--influx URL [--point-target NAME] [--env E]] [--json]';
 
 export default async function checkOAuthCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('check oauth', argv, {
@@ -26,6 +27,9 @@ export default async function checkOAuthCommand(argv: string[]): Promise<number>
     'state-dir': { type: 'string' },
     timeout: { type: 'string' },
     'max-skew': { type: 'string' },
+    influx: { type: 'string' },
+    'point-target': { type: 'string' },
+    env: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
   if (!values.issuer && !values['token-url']) throw new UsageError('give --issuer URL (with discovery) or --token-url URL', 'check oauth', USAGE);
@@ -47,6 +51,7 @@ export default async function checkOAuthCommand(argv: string[]): Promise<number>
   const timeoutMs = numberFlag('timeout', values.timeout, 10, { min: 0.001 }) * 1000;
   const maxClockSkewS = numberFlag('max-skew', values['max-skew'], 60, { min: 0 });
   const caPem = await readCaFlag(values.ca);
+  const emitter = values.influx ? influxEmitter(values.influx) : undefined;
 
   const doc = redactDeep(
     await checkOAuth({
@@ -67,6 +72,7 @@ export default async function checkOAuthCommand(argv: string[]): Promise<number>
     }),
   );
   if (values.json) printJson(doc);
+  await emitter?.emit(toPoints(doc, { target: values['point-target'] ?? doc.clientId, environment: values.env ?? 'default' }));
   const figures = doc.acquireMs !== null && doc.expiresIn !== null ? `token in ${doc.acquireMs} ms, expires in ${doc.expiresIn}s${doc.kid ? `, kid ${doc.kid}` : ''}` : '';
   process.stderr.write(redact(humanSummary(doc, `OAuth client ${doc.clientId} at ${doc.issuer ?? doc.tokenEndpoint}`, figures)));
   return EXIT_CODE[doc.status];

@@ -3,7 +3,8 @@ import { UsageError } from '../../core/errors.ts';
 import { EXIT_CODE } from '../../core/status.ts';
 import { redactDeep, redact } from '../../core/redact.ts';
 import { numberFlag, parseCommandArgs, printJson } from '../args.ts';
-import { checkTls } from '../../checks/tls/index.ts';
+import { checkTls, toPoints } from '../../checks/tls/index.ts';
+import { influxEmitter } from '../../checks/emit.ts';
 import { humanSummary } from '../../checks/human.ts';
 import type { ExpiryThresholds } from '../../checks/verdict.ts';
 
@@ -33,13 +34,17 @@ export default async function checkTlsCommand(argv: string[]): Promise<number> {
       'warn-days': { type: 'string' },
       'crit-days': { type: 'string' },
       timeout: { type: 'string' },
+      influx: { type: 'string' },
+      'point-target': { type: 'string' },
+      env: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     true,
   );
   if (positionals.length !== 1) {
-    throw new UsageError(positionals.length ? `expected one target, got ${positionals.length}` : 'missing the target', 'check tls', 'usage: syncprobe check tls <host:port|https-url> [--ca FILE] [--servername N] [--warn-days 30] [--crit-days 7] [--timeout SECONDS] [--json]');
+    throw new UsageError(positionals.length ? `expected one target, got ${positionals.length}` : 'missing the target', 'check tls', 'usage: syncprobe check tls <host:port|https-url> [--ca FILE] [--servername N] [--warn-days 30] [--crit-days 7] [--timeout SECONDS] [--influx URL [--point-target NAME] [--env E]] [--json]');
   }
+  const emitter = values.influx ? influxEmitter(values.influx) : undefined;
   const thresholds = thresholdFlags(values);
   const timeoutMs = numberFlag('timeout', values.timeout, 10, { min: 0.001 }) * 1000;
   const caPem = await readCaFlag(values.ca);
@@ -52,6 +57,7 @@ export default async function checkTlsCommand(argv: string[]): Promise<number> {
     }),
   );
   if (values.json) printJson(doc);
+  await emitter?.emit(toPoints(doc, { target: values['point-target'] ?? doc.target, environment: values.env ?? 'default' }));
   const figures = doc.daysLeft !== null ? `${doc.daysLeft} days left (notAfter ${doc.notAfter}), chain ${doc.chainDaysLeft} days, ${doc.tlsVersion} ${doc.cipher}` : '';
   process.stderr.write(redact(humanSummary(doc, `TLS ${doc.target}`, figures)));
   return EXIT_CODE[doc.status];
