@@ -71,3 +71,15 @@ export {
   type FileArrivalExpectation,
   type ObservedFile,
 } from './checks.ts';
+export {
+  EDI_CHECK_TYPES,
+  runEdiCheck,
+  fileArrivalOptions,
+  ackFolderOptions,
+  checkAckFolder,
+  evaluateAckFiles,
+  ediPoints,
+  type EdiCheckType,
+  type AckFolderOptions,
+  type AckFile,
+} from './probe.ts';

@@ -294,3 +294,20 @@ test('AS2 receipts for unusable input: bad envelope, sender mismatch; unknown ro
   assert.equal(intake.received.length, 0);
   assert.equal(gw.mailbox().length, 0);
 });
+
+test('JSON clients: the interchange may be wrapped as {"interchange"}; the mailbox returns bodies with ?body=1', async (t) => {
+  const { gw } = await setup(t);
+  const po = order();
+  const res = await httpsCall(`${gw.url}/as2`, { ca: pki.caPem, method: 'POST', body: JSON.stringify({ interchange: x850(po).text }), headers: { 'content-type': 'application/json', 'as2-from': PARTNER } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers['x-correlation-id'], po.correlationId);
+  await waitFor(gw, '997', po.correlationId!);
+  const docs = await httpsCall(`${gw.url}/mailbox/${PARTNER}?type=997&body=1`, { ca: pki.caPem });
+  const body = (JSON.parse(docs.text) as { documents: { body: string }[] }).documents[0]!.body;
+  assert.equal(checkAckText(body).status, 'ok');
+  const wrong = await httpsCall(`${gw.url}/as2`, { ca: pki.caPem, method: 'POST', body: JSON.stringify({ edi: 'x' }), headers: { 'content-type': 'application/json' } });
+  assert.equal(wrong.status, 400);
+  assert.match(wrong.text, /\{\\"interchange\\": \\"<X12 text>\\"\}/);
+  const pos = await httpsCall(`${gw.url}/purchase-orders?correlationId=${po.correlationId}`, { ca: pki.caPem });
+  assert.equal((JSON.parse(pos.text) as { items: { poNumber: string; status: string }[] }).items[0]!.poNumber, po.poNumber);
+});
