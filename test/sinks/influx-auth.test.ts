@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startInfluxd } from '../support/influxd.ts';
 import { InfluxSink } from '../../src/sinks/influx.ts';
 
+// InfluxDB checks passwords with bcrypt on every request, which is slow on a busy machine: hence the long write timeout.
 test('InfluxDB with authentication: user:pass@ in the URL writes; a wrong password spools (never dead-letters) and is never told', async (t) => {
   const influx = await startInfluxd({ auth: { username: 'admin', password: 'influx-admin-pw-31' } });
   t.after(() => influx.stop());
@@ -14,7 +15,7 @@ test('InfluxDB with authentication: user:pass@ in the URL writes; a wrong passwo
   const url = (password: string) => influx.database('secured').replace('http://', `http://admin:${encodeURIComponent(password)}@`);
   const point = (i: number) => ({ measurement: 'probe_seq', tags: {}, fields: { seq: i }, timestamp: 1_700_000_000_000 + i });
   const logs: string[] = [];
-  const options = { spoolDir, batchSize: 10, flushIntervalMs: 20, writeTimeoutMs: 1000, retryIntervalMs: 50, log: (m: string) => logs.push(m) };
+  const options = { spoolDir, batchSize: 10, flushIntervalMs: 20, writeTimeoutMs: 15_000, retryIntervalMs: 50, log: (m: string) => logs.push(m) };
 
   const wrong = new InfluxSink({ ...options, url: url('not-the-pw-55') });
   await wrong.start();
