@@ -1,5 +1,5 @@
 import { checkTls, toPoints as tlsPoints } from '../checks/tls/index.ts';
-import { runScenarios, resolveSystems, type LoadedConfig, type SystemOverride } from '../engine/index.ts';
+import { runScenarios, resolveSystems, type LoadedConfig, type RunOptions, type SystemOverride } from '../engine/index.ts';
 import type { ProbeDefinition } from './probe.ts';
 import { failedOutcome, outcomeFromCheck, outcomeFromRunResult, type ProbeJob } from './outcome.ts';
 import { BacklogHistory, backlogOutcome, evaluateBacklog, readBacklog, DEFAULT_BACKLOG_THRESHOLDS, type BacklogThresholds } from './checks/backlog.ts';
@@ -14,6 +14,8 @@ export interface JobDeps {
   /** Per environment: what the outermost layer knows that the config leaves open (embedded sandbox URLs, CA). */
   overrides?: Record<string, Record<string, SystemOverride> | undefined>;
   log?: (line: string) => void;
+  /** Passed to every scenario run: SLA and polling overrides (demo schedules, tests). */
+  runOverrides?: Pick<RunOptions, 'sla' | 'polling'>;
 }
 
 function target(deps: JobDeps, environment: string, system: string): HttpTarget {
@@ -40,6 +42,7 @@ export function jobFactory(deps: JobDeps): (p: ProbeDefinition) => ProbeJob {
           signal: ctx.signal,
           systemsOverride: deps.overrides?.[p.environment],
           log: deps.log,
+          ...deps.runOverrides,
         });
         return outcomeFromRunResult(run, p);
       };

@@ -1,0 +1,137 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { Agent } from 'undici';
+import { loadConfig, type LoadedConfig } from '../../src/engine/index.ts';
+import { prepareEnvironment, type PreparedEnvironment } from '../../src/cli/environments.ts';
+import { Daemon } from '../../src/scheduler/daemon.ts';
+import { IntervalTicks } from '../../src/scheduler/ticks.ts';
+import { jobFactory } from '../../src/scheduler/jobs.ts';
+import { Alerter } from '../../src/alerting/alerter.ts';
+import { getJson } from '../../src/scheduler/checks/http.ts';
+import type { ProbeDefinition } from '../../src/scheduler/probe.ts';
+import { until } from '../alerting/receiver.ts';
+import { JsonLinesSink, probe } from './support.ts';
+
+// The real engine against the real embedded sandbox; milestones SLAs scaled to the 20 ms hops.
+let loaded: LoadedConfig;
+let env: PreparedEnvironment;
+const SLA = 600;
+const quiet = () => {};
+
+before(async () => {
+  loaded = await loadConfig();
+  env = await prepareEnvironment(loaded, 'sandbox', { latencyMs: 20 });
+});
+after(async () => {
+  await env?.stop();
+});
+
+function sla(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of loaded.scenarios) for (const m of s.definition.milestones) out[m.name] = SLA;
+  return out;
+}
+
+function deps() {
+  return { config: loaded, overrides: { sandbox: env.systemsOverride }, runOverrides: { sla: sla(), polling: { initialMs: 20, maxMs: 100 } } };
+}
+
+function admin<T>(path: string): Promise<T> {
+  return getJson<T>({ baseUrl: env.sandbox!.admin, caPem: env.sandbox!.caPem }, path);
+}
+
+async function post(url: string, body: unknown): Promise<any> {
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), dispatcher: new Agent({ connect: { ca: env.sandbox!.caPem } }) });
+  return res.body.json();
+}
+
+test('stop in the middle of a transaction: the run is aborted, cleanup leaves no synthetic order, every point is flushed', async () => {
+  const sb = env.sandbox!;
+  sb.latency.set({ defaultMs: 150 }); // slow hops: the order is still on its way when the daemon stops
+  try {
+    const sink = new JsonLinesSink();
+    const p = probe({ name: 'orders-b2b', scenario: 'order-to-notification/b2b', environment: 'sandbox', timeoutMs: 60_000 });
+    const daemon = new Daemon({ probes: [p], jobFor: jobFactory(deps()), ticks: new IntervalTicks(3_600_000), sinks: [sink], log: quiet, healthIntervalMs: 0 });
+    await daemon.start();
+    void daemon.trigger('orders-b2b');
+    await until(() => sb.truth.events({ event: 'erp.created' }).length > 0, 20_000, 'the ERP order to exist');
+    const report = await daemon.stop(30_000);
+    assert.deepEqual(report, { interrupted: 1, abandoned: 0 });
+    const last = daemon.snapshot().probes[0]!.lastRun!;
+    assert.equal(last.cleanup, 'done');
+    const synthetic = await admin<{ count: number }>('/synthetic');
+    assert.equal(synthetic.count, 0, 'no synthetic order left behind');
+    const m = sink.flushed.map((x) => x.measurement);
+    assert.ok(m.includes('probe_run') && m.includes('scenario_run') && m.includes('milestone'), `flushed: ${[...new Set(m)].join(', ')}`);
+    assert.equal(sink.stats().pending, 0);
+  } finally {
+    sb.latency.set({ defaultMs: 20 });
+  }
+});
+
+test('a warehouse token expires: a critical alert scoped to that warehouse after threshold runs, resolved after the fault is cleared', async () => {
+  const sb = env.sandbox!;
+  const alerter = new Alerter();
+  const p: ProbeDefinition = probe({ name: 'stock-east', scenario: 'stock-adjustment/WH-EAST', environment: 'sandbox', thresholds: { failureThreshold: 2, successThreshold: 2 }, timeoutMs: 60_000 });
+  const daemon = new Daemon({ probes: [p], jobFor: jobFactory(deps()), ticks: new IntervalTicks(3_600_000), alerter, log: quiet, healthIntervalMs: 0 });
+  await daemon.start();
+  try {
+    sb.faults.set('wms.tokenExpired', 'WH-EAST');
+    await daemon.trigger('stock-east', new Date(1_000));
+    assert.deepEqual(alerter.openAlerts(), [], 'one failed run does not page');
+    await daemon.trigger('stock-east', new Date(2_000));
+    const open = alerter.openAlerts();
+    const onHand = open.find((a) => a.milestone === 'erp.onHandUpdated');
+    assert.ok(onHand, `open: ${JSON.stringify(open.map((a) => a.key))}`);
+    assert.equal(onHand.severity, 'critical');
+    assert.equal(onHand.scope, 'warehouse=WH-EAST');
+    assert.match(onHand.reason ?? '', /WH-EAST|token|401/i);
+
+    sb.faults.clear('wms.tokenExpired');
+    await daemon.trigger('stock-east', new Date(3_000));
+    await daemon.trigger('stock-east', new Date(4_000));
+    assert.deepEqual(alerter.openAlerts(), []);
+    assert.equal((await admin<{ count: number }>('/synthetic')).count, 0);
+  } finally {
+    sb.faults.clear('wms.tokenExpired');
+    await daemon.stop(30_000);
+  }
+});
+
+test('reconciliation and backlog read the real middleware: dead-lettered orders are listed, the DLQ depth is a finding', async () => {
+  const sb = env.sandbox!;
+  const recon = probe({ name: 'recon', scenario: undefined, check: { type: 'reconciliation', options: { thresholdPct: 0.5 } }, environment: 'sandbox' });
+  const backlog = probe({ name: 'backlog', scenario: undefined, check: { type: 'backlog' }, environment: 'sandbox' });
+  const make = jobFactory(deps());
+  const reconJob = make(recon);
+  const backlogJob = make(backlog);
+  const ctx = (p: ProbeDefinition) => ({ signal: new AbortController().signal, probe: p, runId: 'r', idempotencyKey: 'k', scheduledAt: new Date(), source: 'schedule' as const, sinks: [] });
+  await reconJob(ctx(recon)); // baseline of the counters
+  sb.faults.set('middleware.badUom');
+  try {
+    const placed: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await post(`${sb.services.middleware}/channels/b2b/orders`, { customer: 'SYNTHETIC-PROBE', poNumber: `SP-RECON-${i}`, warehouse: 'EAST', lines: [{ sku: 'SKU-1002', quantity: 1, uom: 'CS12' }] });
+      placed.push(r.messageId);
+    }
+    for (let i = 0; ; i++) {
+      const dlq = await getJson<{ messages: Array<{ messageId: string }> }>({ baseUrl: sb.services.middleware, caPem: sb.caPem }, '/dlq');
+      if (placed.every((id) => dlq.messages.some((m) => m.messageId === id))) break;
+      assert.ok(i < 200, 'orders reached the dead-letter queue');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const o = await reconJob(ctx(recon));
+    const b2b = o.results.find((r) => r.scope === 'channel=b2b')!;
+    assert.equal(b2b.status, 'critical');
+    for (const id of placed) assert.ok(b2b.reason!.includes(id), `${id} listed in: ${b2b.reason}`);
+    assert.ok(o.points.some((p) => p.measurement === 'reconciliation' && p.tags.channel === 'b2b' && p.fields.variance_pct === 100));
+
+    const bo = await backlogJob(ctx(backlog));
+    const order = bo.results.find((r) => r.scope === 'flow=order')!;
+    assert.notEqual(order.status, 'ok');
+    assert.match(order.reason!, /dead-letter queue depth is [1-9]/);
+  } finally {
+    sb.faults.clear('middleware.badUom');
+  }
+});
