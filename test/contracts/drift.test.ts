@@ -120,7 +120,7 @@ test('drift problems collapse array indices and name the payload and pointer', (
   const problems = driftProblems(registry.validate('erp.sales-order-list', list), 'erp GET /api/sales-orders');
   assert.equal(problems.length, 1);
   assert.equal(problems[0]!.code, 'drift.breaking');
-  assert.match(problems[0]!.message, /^erp GET \/api\/sales-orders \/items\/0\/lines\/0\/quantity: type changed: expected integer, got string "24.000" \(and 2 more like it\)$/);
+  assert.match(problems[0]!.message, /^erp GET \/api\/sales-orders \/items\/0\/lines\/0\/quantity: type changed: expected number, got string "24.000" \(and 2 more like it\)$/);
 });
 
 test('routes map operations to schemas; unknown schema ids are a usage error', () => {
