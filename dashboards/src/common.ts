@@ -21,12 +21,21 @@ export const envVariable = (): QueryVariable => tagVariable('env', 'Environment'
 export const channelVariable = (): QueryVariable => tagVariable('channel', 'Channel', 'milestone', 'channel', { where: ENV, allValue: '.*' });
 export const warehouseVariable = (): QueryVariable => tagVariable('warehouse', 'Warehouse', 'milestone', 'warehouse', { where: ENV, allValue: '.*' });
 
-/** Alerts raised by syncprobe, on every time axis: which key, how severe, what it said. */
+/** Alert notifications (trigger, escalate, resolve, ...) on every time axis: which key, how severe, what it said. */
 export const alertAnnotation = (): Annotation =>
-  influxAnnotation('syncprobe alerts', 'red', `SELECT "message", "severity", "key" FROM "alert" WHERE ${where(ENV)}`, {
+  influxAnnotation('syncprobe alerts', 'red', `SELECT "message", "severity", "kind", "key" FROM "alert" WHERE ${where(ENV)}`, {
     text: 'message',
-    tags: 'severity,key',
+    tags: 'severity,kind',
   });
+
+/** Notifications that open or worsen an incident; reminders and resolves would count one incident twice. */
+export const NEW_ALERTS = `"kind" =~ /^(trigger|escalate)$/`;
+
+/**
+ * Milestones that measure something arriving: a milestone a step marks itself (the order placed,
+ * the adjustment posted) starts the SLA clock at latency 0 and says nothing about propagation.
+ */
+export const ARRIVALS = `"latency_ms" > 0`;
 
 /** Failure classes in the order an engineer looks at them. */
 export const FAILURE_CLASSES = ['transport', 'application', 'data', 'business'] as const;

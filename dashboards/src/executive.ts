@@ -1,12 +1,12 @@
 import { dashboard, textboxVariable, type Dashboard } from './grafana.ts';
-import { ENV, ORDER_SCOPE, alertAnnotation, envVariable, where } from './common.ts';
+import { ENV, NEW_ALERTS, ORDER_SCOPE, alertAnnotation, envVariable, where } from './common.ts';
 
 /**
  * Revenue at risk weighs alerts by severity with amounts the business sets on the dashboard:
  * syncprobe knows how bad a failure is, not what an hour of it costs.
  */
 const riskBySeverity = (severity: string, weight: string): string =>
-  `SELECT count("message") * ${weight} AS "risk" FROM "alert" WHERE ${where(ENV, `"severity" = '${severity}'`)}`;
+  `SELECT count("message") * ${weight} AS "risk" FROM "alert" WHERE ${where(ENV, NEW_ALERTS, `"severity" = '${severity}'`)}`;
 
 export function executive(): Dashboard {
   return dashboard({
@@ -62,7 +62,7 @@ export function executive(): Dashboard {
       {
         type: 'stat',
         title: 'Revenue at risk',
-        description: 'Alerts in the time range weighted by severity with the amounts set in the dashboard variables.',
+        description: 'Incidents opened or escalated in the time range, weighted by severity with the amounts set in the dashboard variables.',
         w: 6,
         h: 5,
         queries: [

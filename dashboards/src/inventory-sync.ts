@@ -1,10 +1,10 @@
 import { dashboard, type Dashboard } from './grafana.ts';
-import { ENV, INVENTORY_SCOPE, WAREHOUSE, alertAnnotation, envVariable, warehouseVariable, where } from './common.ts';
+import { ARRIVALS, ENV, INVENTORY_SCOPE, WAREHOUSE, alertAnnotation, envVariable, warehouseVariable, where } from './common.ts';
 
 const STOCK = [ENV, WAREHOUSE, INVENTORY_SCOPE];
 
 /** Latest stock update outcome per warehouse, from which the stale ones are picked. */
-const LATEST_PER_WAREHOUSE = `SELECT last("sla_ms") AS "sla_ms", "status", "milestone" FROM "milestone" WHERE ${where(...STOCK)} GROUP BY "warehouse"`;
+const LATEST_PER_WAREHOUSE = `SELECT last("sla_ms") AS "sla_ms", "status", "milestone" FROM "milestone" WHERE ${where(...STOCK, `("status" != 'met' OR ${ARRIVALS})`)} GROUP BY "warehouse"`;
 
 /** Stock adjustments posted in each warehouse and followed to ERP on-hand and channel availability. */
 export function inventorySync(): Dashboard {
@@ -43,7 +43,7 @@ export function inventorySync(): Dashboard {
         h: 6,
         queries: [
           {
-            query: `SELECT last("latency_ms") AS "latency (ms)" FROM "milestone" WHERE ${where(...STOCK, `"status" = 'met'`)} GROUP BY "warehouse"`,
+            query: `SELECT last("latency_ms") AS "latency (ms)" FROM "milestone" WHERE ${where(...STOCK, `"status" = 'met'`, ARRIVALS)} GROUP BY "warehouse"`,
             format: 'table',
           },
         ],
@@ -57,7 +57,7 @@ export function inventorySync(): Dashboard {
         h: 8,
         queries: [
           {
-            query: `SELECT percentile("latency_ms", 95) AS "p95" FROM "milestone" WHERE ${where(...STOCK)} GROUP BY time($__interval), "warehouse", "milestone" fill(none)`,
+            query: `SELECT percentile("latency_ms", 95) AS "p95" FROM "milestone" WHERE ${where(...STOCK, ARRIVALS)} GROUP BY time($__interval), "warehouse", "milestone" fill(none)`,
             alias: '$tag_warehouse $tag_milestone',
           },
           { query: `SELECT max("sla_ms") AS "SLA" FROM "milestone" WHERE ${where(...STOCK)} GROUP BY time($__interval) fill(previous)`, alias: 'SLA' },
