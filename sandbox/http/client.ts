@@ -22,7 +22,7 @@ export class ServiceClient {
   private readonly agent: Agent;
 
   constructor(caPem: string, connectionsPerOrigin = 32) {
-    this.agent = new Agent({ connect: { ca: caPem }, connections: connectionsPerOrigin, keepAliveTimeout: 4000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    this.agent = new Agent({ connect: { ca: caPem, timeout: 30_000 }, connections: connectionsPerOrigin, keepAliveTimeout: 4000, headersTimeout: 30_000, bodyTimeout: 30_000 });
   }
 
   async call(method: string, url: string, o: CallOptions = {}): Promise<CallResult> {
