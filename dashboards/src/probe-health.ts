@@ -20,7 +20,7 @@ export function probeHealth(): Dashboard {
     title: 'syncprobe / Probe health',
     description: 'Scheduled probe runs and their outcomes, skipped (overlap, kill switch, maintenance) and missed runs, scheduling lag, scenario verdicts and the sink backlog.',
     tags: ['health'],
-    variables: [envVariable(), tagVariable('probe', 'Probe', 'probe_run', 'probe', { where: `${ENV} AND ${`"probe" != '_daemon'`}`, allValue: '.*' })],
+    variables: [envVariable(), tagVariable('probe', 'Probe', 'probe_run', 'probe', { where: `${ENV} AND "probe" != '_daemon'`, allValue: '.*' })],
     annotations: [alertAnnotation()],
     panels: [
       {
