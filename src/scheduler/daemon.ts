@@ -465,7 +465,7 @@ export class Daemon {
         skipped_maintenance_total: s.skipped.maintenance,
         missed_total: cur.missed,
         timeouts_total: cur.timeouts,
-        running: s.running,
+        running: s.running ? 1 : 0,
       };
       if (s.lastRun) {
         fields.last_run_age_s = Math.round((now - Date.parse(s.lastRun.finishedAt)) / 1000);
