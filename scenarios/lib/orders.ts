@@ -45,13 +45,16 @@ async function diagnoseOrder(ctx: ScenarioContext, m: Milestone, channel: Channe
     if (!msg) return { class: 'business', reason: `middleware has no message for correlation id ${ctx.correlationId}: channel ${channel} never forwarded the order`, scope: { ...scope, system: 'middleware' } };
     const id = String(msg.messageId);
     if (msg.status === 'dropped') return { class: 'business', reason: `ERP never created the order for channel ${channel}: the middleware accepted it (message ${id}) but never forwarded it (dropped)`, scope: { ...scope, system: 'middleware' } };
+    // A delivery the ERP refused or did not answer points at the ERP; a mapping failure at the middleware.
+    const at = (reason: string) => (/^ERP (answered|unreachable)/.test(reason) ? 'erp' : 'middleware');
     if (msg.status === 'dead-lettered') {
       const reason = String(msg.reason ?? 'no reason given');
-      return { class: classifyReason(reason), reason: `ERP never created the order for channel ${channel}: middleware DLQ holds it (message ${id}) with ${quoteReason(reason)}`, scope: { ...scope, system: 'middleware' } };
+      return { class: classifyReason(reason), reason: `ERP never created the order for channel ${channel}: middleware DLQ holds it (message ${id}) with ${quoteReason(reason)}`, scope: { ...scope, system: at(reason) } };
     }
     if (msg.status === 'queued') {
-      const last = msg.reason ? `, last attempt: ${quoteReason(String(msg.reason))}` : '';
-      return { class: msg.reason ? classifyReason(String(msg.reason)) : 'business', reason: `order for channel ${channel} still queued in the middleware after ${String(msg.attempts)} attempt(s) (message ${id})${last}`, scope: { ...scope, system: 'middleware' } };
+      const reason = msg.reason ? String(msg.reason) : '';
+      const last = reason ? `, last attempt: ${quoteReason(reason)}` : '';
+      return { class: reason ? classifyReason(reason) : 'business', reason: `order for channel ${channel} still queued in the middleware after ${String(msg.attempts)} attempt(s) (message ${id})${last}`, scope: { ...scope, system: reason ? at(reason) : 'middleware' } };
     }
     if (msg.status === 'delivered' && msg.erpOrderNumber && m.name === 'erp.created') {
       const num = String(msg.erpOrderNumber);

@@ -36,6 +36,8 @@ export interface MilestoneObservation {
   notReached?: { because: string; class: FailureClass } | null;
   /** How long it was awaited before being called missing. */
   waitedMs?: number;
+  /** The slowest answer while polling: a slow API rather than a slow business process. */
+  slowestRequestMs?: number;
   scope: NonNullable<Failure['scope']>;
   skewToleranceMs: number;
 }
@@ -128,12 +130,13 @@ export function evaluateMilestone(o: MilestoneObservation): MilestoneResult {
     else status = (latency ?? upper) <= o.slaMs ? 'met' : 'late';
   }
   if (status === 'late') {
-    const why = o.diagnosis ? `; ${o.diagnosis.reason}` : '';
+    const slowApi = o.slowestRequestMs !== undefined && o.slowestRequestMs > o.slaMs / 2;
+    const why = (o.diagnosis ? `; ${o.diagnosis.reason}` : '') + (slowApi ? `; ${o.system} took up to ${fmt(o.slowestRequestMs!)} to answer a single request` : '');
     return {
       ...result,
       status,
       failure: {
-        class: o.diagnosis?.class ?? 'business',
+        class: slowApi ? 'transport' : (o.diagnosis?.class ?? 'business'),
         reason: `${label(o)}${scopeText(scope)} took ${fmt(latency!)} (between ${fmt(lower!)} and ${fmt(upper!)}) from ${o.from}, SLA ${fmt(o.slaMs)}${why}`,
         scope: { ...scope, ...o.diagnosis?.scope },
       },

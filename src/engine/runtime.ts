@@ -319,7 +319,9 @@ async function pollMilestone(
       let wait: number | undefined;
       try {
         const params = poll.params(ctx);
-        const { records, response } = await client.lookup(poll.lookup, params, { correlationId, signal, counter });
+        // 429s are sat out here, against the milestone's deadline, rather than inside the client.
+        const { records, response } = await client.lookup(poll.lookup, params, { correlationId, signal, counter, rateLimitRetries: 0 });
+        obs.slowestRequestMs = Math.max(obs.slowestRequestMs ?? 0, response.receivedAt - response.sentAt);
         for (const p of response.problems) seenProblems.set(`${p.code}|${p.pointer ?? ''}|${p.message}`, p);
         consecutiveErrors = 0;
         rateLimited = undefined;

@@ -236,7 +236,7 @@ export class SystemClient {
   async lookup(
     name: string,
     params: Record<string, string | number | undefined>,
-    opts: { correlationId?: string; signal?: AbortSignal; counter?: { requests: number } } = {},
+    opts: { correlationId?: string; signal?: AbortSignal; counter?: { requests: number }; rateLimitRetries?: number } = {},
   ): Promise<{ records: NormalizedRecord[]; response: HttpResponse }> {
     const spec = this.system.lookups[name];
     if (!spec) throw new ApplicationError(`system ${this.name} has no lookup '${name}' in the config (lookups: ${Object.keys(this.system.lookups).join(', ') || 'none'})`, undefined, { system: this.name });

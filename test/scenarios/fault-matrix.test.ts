@@ -1,0 +1,86 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { harness, firstFailure, describeRun, waitForTls, type Harness } from './support.ts';
+
+/**
+ * Every sandbox fault in docs/sandbox.md: injected, the verdict names the milestone, the failure
+ * class and the scope; cleared, the next run passes. One sandbox for the whole matrix.
+ */
+interface Case {
+  fault: string;
+  value?: string;
+  scenario: string;
+  milestone: string;
+  status: string;
+  class: string;
+  scope: Record<string, string>;
+  reason: RegExp;
+  /** Also run while the fault is active and must pass (a fault scoped elsewhere leaves it alone). */
+  unaffected?: string;
+  /** The system cleanup needs is the one failing: cleanup may fail and say so. */
+  cleanupMayFail?: boolean;
+}
+
+const MATRIX: Case[] = [
+  { fault: 'channel.drop', value: 'b2b', scenario: 'order-to-notification/b2b', milestone: 'middleware.delivered', status: 'missing', class: 'business', scope: { channel: 'b2b', system: 'middleware' }, reason: /never forwarded it \(dropped\)/, unaffected: 'order-to-notification/marketplace' },
+  { fault: 'inventory.delay', value: 'WH-EAST:1500', scenario: 'stock-adjustment/WH-EAST', milestone: 'erp.onHandUpdated', status: 'late', class: 'business', scope: { warehouse: 'WH-EAST', system: 'erp' }, reason: /took 1\.\d s .*SLA 1\.0 s/, unaffected: 'stock-adjustment/WH-WEST' },
+  { fault: 'erp.version', value: 'v2', scenario: 'order-to-notification/b2b', milestone: 'middleware.delivered', status: 'missing', class: 'data', scope: { channel: 'b2b', system: 'erp' }, reason: /API v2: required field\(s\) missing: customerReference, salesChannel/ },
+  { fault: 'wms.tokenExpired', value: 'WH-WEST', scenario: 'stock-adjustment/WH-WEST', milestone: 'erp.onHandUpdated', status: 'missing', class: 'application', scope: { warehouse: 'WH-WEST', system: 'middleware' }, reason: /ERP refused the WH-WEST connector's token/, unaffected: 'stock-adjustment/WH-EAST' },
+  { fault: 'middleware.badUom', scenario: 'order-to-notification/b2b', milestone: 'middleware.delivered', status: 'missing', class: 'data', scope: { channel: 'b2b', system: 'erp' }, reason: /DLQ holds it .*CS12X/ },
+  { fault: 'erp.rejectDecimal', scenario: 'order-to-notification/marketplace', milestone: 'middleware.delivered', status: 'missing', class: 'data', scope: { channel: 'marketplace', system: 'erp' }, reason: /ERP never created the order for channel marketplace: middleware DLQ holds it .*decimal_quantity/, unaffected: 'order-to-notification/b2b' },
+  { fault: 'middleware.wrongWarehouse', value: 'WH-WEST', scenario: 'order-to-notification/b2b', milestone: 'erp.created', status: 'error', class: 'data', scope: { channel: 'b2b', warehouse: 'WH-EAST', system: 'erp' }, reason: /SKU-1002 ships from WH-WEST instead of WH-EAST/ },
+  { fault: 'erp.duplicateOrders', scenario: 'order-to-notification/b2b', milestone: 'erp.created', status: 'error', class: 'business', scope: { channel: 'b2b', system: 'erp' }, reason: /2 ERP sales orders for one channel order .*duplicate/ },
+  { fault: 'wms.confirmationBacklog', scenario: 'order-to-notification/marketplace', milestone: 'erp.shipmentConfirmed', status: 'missing', class: 'business', scope: { channel: 'marketplace', system: 'wms' }, reason: /ASN unacknowledged/ },
+  { fault: 'erp.negativeInventory', scenario: 'stock-adjustment/WH-CENTRAL', milestone: 'erp.onHandUpdated', status: 'error', class: 'data', scope: { warehouse: 'WH-CENTRAL', system: 'erp' }, reason: /on-hand of SKU-1001 in WH-CENTRAL is negative/ },
+  { fault: 'http.errors', value: 'erp:1', scenario: 'order-to-notification/b2b', milestone: 'middleware.delivered', status: 'missing', class: 'application', scope: { channel: 'b2b', system: 'erp' }, reason: /ERP answered 500/, cleanupMayFail: true },
+  { fault: 'http.rateLimit', value: 'wms', scenario: 'order-to-notification/b2b', milestone: 'wms.allocated', status: 'error', class: 'application', scope: { channel: 'b2b', system: 'wms' }, reason: /kept answering 429/ },
+  { fault: 'http.slow', value: 'notifications:3000', scenario: 'order-to-notification/b2b', milestone: 'notifications.shipped', status: 'late', class: 'transport', scope: { channel: 'b2b', system: 'notifications' }, reason: /notifications took up to 3\.\d s to answer a single request/ },
+  { fault: 'tls.expiresInDays', value: '-1', scenario: 'order-to-notification/b2b', milestone: 'channel.accepted', status: 'error', class: 'transport', scope: { channel: 'b2b', system: 'middleware' }, reason: /certificate has expired|CERT_HAS_EXPIRED/, cleanupMayFail: true },
+];
+
+let h: Harness;
+before(async () => {
+  h = await harness();
+});
+after(async () => {
+  await h.stop();
+});
+
+test('the matrix covers every fault the sandbox documents', async () => {
+  const { FAULTS } = await import('../../sandbox/faults.ts');
+  assert.deepEqual(MATRIX.map((c) => c.fault).sort(), Object.keys(FAULTS).sort());
+});
+
+for (const c of MATRIX) {
+  test(`fault ${c.fault}${c.value ? `=${c.value}` : ''}: ${c.status} ${c.milestone} (${c.class}) in ${c.scenario}; cleared, the next run passes`, async () => {
+    h.sandbox.faults.set(c.fault, c.value);
+    if (c.fault === 'tls.expiresInDays') await waitForTls(h.sandbox.services.middleware, h.sandbox.caPem, true);
+    let cleared = false;
+    try {
+      const scenarios = [c.scenario, ...(c.unaffected ? [c.unaffected] : [])];
+      const r = await h.run(scenarios);
+      const s = r.scenarios.find((x) => x.name === c.scenario)!;
+      const f = firstFailure({ ...r, scenarios: [s] });
+      assert.ok(f, `a failure is reported:\n${describeRun(r)}`);
+      assert.equal(f.milestone.name, c.milestone, describeRun(r));
+      assert.equal(f.milestone.status, c.status, describeRun(r));
+      assert.equal(f.milestone.failure?.class, c.class, describeRun(r));
+      for (const [k, v] of Object.entries(c.scope)) assert.equal((f.milestone.failure?.scope as Record<string, string>)[k], v, `scope.${k}: ${describeRun(r)}`);
+      assert.match(f.milestone.failure!.reason, c.reason);
+      assert.notEqual(s.status, 'ok');
+      if (!c.cleanupMayFail) assert.notEqual(s.cleanup?.status, 'failed', `cleanup: ${JSON.stringify(s.cleanup)}`);
+      else if (s.cleanup?.status === 'failed') assert.ok(s.problems?.some((p) => p.code === 'cleanup_failed'), 'a failed cleanup is reported');
+      if (c.unaffected) {
+        const u = r.scenarios.find((x) => x.name === c.unaffected)!;
+        assert.equal(u.status, 'ok', `a fault scoped elsewhere leaves ${c.unaffected} alone:\n${describeRun(r)}`);
+      }
+      h.sandbox.faults.clear(c.fault);
+      cleared = true;
+      if (c.fault === 'tls.expiresInDays') await waitForTls(h.sandbox.services.middleware, h.sandbox.caPem, false);
+      const again = await h.run([c.scenario]);
+      assert.equal(again.status, 'ok', `after clearing ${c.fault}:\n${describeRun(again)}`);
+    } finally {
+      if (!cleared) h.sandbox.faults.clear(c.fault);
+    }
+  });
+}
