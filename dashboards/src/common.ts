@@ -17,7 +17,8 @@ export function where(...conditions: string[]): string {
   return [...conditions, '$timeFilter'].join(' AND ');
 }
 
-export const envVariable = (): QueryVariable => tagVariable('env', 'Environment', '', 'env', { allValue: '.*' });
+/** The daemon tags its own health point env=all; that is not an environment to pick. */
+export const envVariable = (): QueryVariable => tagVariable('env', 'Environment', '', 'env', { where: `"env" != 'all'`, allValue: '.*' });
 export const channelVariable = (): QueryVariable => tagVariable('channel', 'Channel', 'milestone', 'channel', { where: ENV, allValue: '.*' });
 export const warehouseVariable = (): QueryVariable => tagVariable('warehouse', 'Warehouse', 'milestone', 'warehouse', { where: ENV, allValue: '.*' });
 
