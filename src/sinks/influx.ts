@@ -456,7 +456,8 @@ function describeTransport(err: unknown, timeoutMs: number): string {
     return `did not answer within ${timeoutMs} ms`;
   }
   const code = e?.code ?? e?.cause?.code;
-  return `unreachable (${code ? `${code}: ` : ''}${e?.message ?? String(err)})`;
+  const hint = code && /CERT|SIGNATURE|ISSUER|TLS|SSL/.test(code) ? ': the certificate did not verify; give the CA bundle that signed InfluxDB\'s certificate' : '';
+  return `unreachable (${code ? `${code}: ` : ''}${e?.message ?? String(err)})${hint}`;
 }
 
 function safeJson(p: Point): string {

@@ -3,6 +3,7 @@ import { accessSync, constants, openSync, closeSync, readFileSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 /**
  * A throwaway InfluxDB 1.x for tests and benchmarks: its own config (loopback only, ephemeral
@@ -11,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * restart() so that clients reconnect to the same URL.
  */
 export interface Influxd {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https with the tls option) */
   readonly url: string;
   /** The URL with a database in the path, the form the sink and --influx take. */
   database(name: string): string;
@@ -61,7 +62,7 @@ function installExitHook(): void {
   });
 }
 
-function config(dir: string, httpPort: number, level: 'info' | 'warn', auth: boolean): string {
+function config(dir: string, httpPort: number, level: 'info' | 'warn', auth: boolean, tls: boolean): string {
   return `reporting-disabled = true
 bind-address = "127.0.0.1:0"
 
@@ -82,6 +83,9 @@ bind-address = "127.0.0.1:0"
   enabled = true
   bind-address = "127.0.0.1:${httpPort}"
   auth-enabled = ${auth}
+  https-enabled = ${tls}
+  https-certificate = "${join(dir, 'server.pem')}"
+  https-private-key = "${join(dir, 'server-key.pem')}"
   log-enabled = false
   pprof-enabled = false
 
@@ -97,21 +101,25 @@ bind-address = "127.0.0.1:0"
 `;
 }
 
-async function ping(url: string): Promise<boolean> {
+type Fetch = (url: string, init?: { method?: string; body?: string | URLSearchParams; headers?: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number; ok: boolean; text(): Promise<string>; json(): Promise<unknown> }>;
+
+async function ping(fetchFn: Fetch, url: string): Promise<boolean> {
   try {
-    const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
-    await res.arrayBuffer();
+    const res = await fetchFn(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
+    await res.text();
     return res.status === 204;
   } catch {
     return false;
   }
 }
 
-/**
- * `auth` turns on InfluxDB authentication with that admin user (created right after start);
- * query() then authenticates as it.
- */
-export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutMs?: number; auth?: { username: string; password: string } } = {}): Promise<Influxd> {
+export async function startInfluxd(opts: {
+  startTimeoutMs?: number;
+  stopTimeoutMs?: number;
+  auth?: { username: string; password: string };
+  /** Serve HTTPS with this certificate; the support code trusts caPem (and nothing else) itself. */
+  tls?: { certPem: string; keyPem: string; caPem: string };
+} = {}): Promise<Influxd> {
   const bin = influxdPath();
   const startTimeoutMs = opts.startTimeoutMs ?? 20_000;
   const stopTimeoutMs = opts.stopTimeoutMs ?? 5_000;
@@ -119,6 +127,15 @@ export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutM
   const confFile = join(dir, 'influxdb.conf');
   const logFile = join(dir, 'influxd.log');
   installExitHook();
+  const scheme = opts.tls ? 'https' : 'http';
+  let fetchFn: Fetch = fetch as unknown as Fetch;
+  let agent: Agent | undefined;
+  if (opts.tls) {
+    writeFileSync(join(dir, 'server.pem'), opts.tls.certPem);
+    writeFileSync(join(dir, 'server-key.pem'), opts.tls.keyPem, { mode: 0o600 });
+    agent = new Agent({ connect: { ca: opts.tls.caPem } });
+    fetchFn = ((u, init) => undiciFetch(u, { ...init, dispatcher: agent })) as Fetch;
+  }
 
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -128,7 +145,7 @@ export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutM
 
   const launch = async (): Promise<void> => {
     // The first start binds port 0 and reads the chosen port from the address line, logged at info.
-    writeFileSync(confFile, config(dir, port, port === 0 ? 'info' : 'warn', Boolean(opts.auth)));
+    writeFileSync(confFile, config(dir, port, port === 0 ? 'info' : 'warn', Boolean(opts.auth), Boolean(opts.tls)));
     const logStart = (() => {
       try {
         return readFileSync(logFile).length;
@@ -163,7 +180,7 @@ export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutM
         const m = /msg="Listening on HTTP".*?addr=127\.0\.0\.1:(\d+)/.exec(readLogTail(logFile, logStart));
         if (m) port = Number(m[1]);
       }
-      if (port !== 0 && (await ping(`http://127.0.0.1:${port}`))) return;
+      if (port !== 0 && (await ping(fetchFn, `${scheme}://127.0.0.1:${port}`))) return;
       await sleep(50);
     }
     proc.kill('SIGKILL');
@@ -191,11 +208,11 @@ export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutM
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${scheme}://127.0.0.1:${port}`;
   if (opts.auth) {
     // The first admin user may be created without credentials; after that auth applies.
     const q = `CREATE USER "${opts.auth.username}" WITH PASSWORD '${opts.auth.password.replace(/'/g, "\\'")}' WITH ALL PRIVILEGES`;
-    const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
+    const res = await fetchFn(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
     const body = await res.text();
     if (!res.ok || body.includes('"error"')) {
       await halt();
@@ -212,7 +229,7 @@ export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutM
       const params = new URLSearchParams({ q, epoch: 'ms' });
       if (db) params.set('db', db);
       const headers: Record<string, string> = opts.auth ? { authorization: 'Basic ' + Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64') } : {};
-      const res = await fetch(`${url}/query`, { method: 'POST', body: params, headers });
+      const res = await fetchFn(`${url}/query`, { method: 'POST', body: params, headers });
       const body = (await res.json()) as InfluxQueryResponse;
       if (!res.ok || body.error) throw new Error(`influx query '${q}' failed: ${res.status} ${body.error ?? ''}`);
       const stmtError = body.results.find((r) => r.error)?.error;
@@ -240,6 +257,7 @@ export async function startInfluxd(opts: { startTimeoutMs?: number; stopTimeoutM
     async stop() {
       disposed = true;
       await halt();
+      await agent?.close().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
   };
