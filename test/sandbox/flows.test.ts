@@ -159,3 +159,32 @@ test('admin: truth, latency and provider states answer; bad input names the fiel
   const clients = await api.get(`${sb.admin}/clients`);
   assert.ok(clients.body.clients.some((c: { clientId: string }) => c.clientId === 'wms-WH-CENTRAL'));
 });
+
+let latencyPo = '';
+test('hop latency set at run time holds every transition back at least that long, per the ground truth', async () => {
+  const r = await api.call('PUT', `${sb.admin}/latency`, { json: { hops: { 'erp.release': 120, 'wms.allocate': 60 } } });
+  assert.equal(r.status, 200);
+  try {
+    const po = uniqueRef('LAT');
+    latencyPo = po;
+    await api.post(`${sb.services.middleware}/channels/b2b/orders`, { customer: 'X', poNumber: po, warehouse: 'WEST', lines: [{ sku: 'SKU-1003', quantity: 1, uom: 'EA' }] }, { headers: { 'x-correlation-id': `lat-${po}` } });
+    await waitFor('allocation', () => events(sb, `lat-${po}`).includes('wms.allocated'));
+    const at = (e: string) => sb.truth.firstAt(`lat-${po}`, e)!;
+    assert.ok(at('erp.released') - at('erp.created') >= 120, `release ${at('erp.released') - at('erp.created')} ms after creation`);
+    assert.ok(at('wms.allocated') - at('erp.released') >= 60, `allocation ${at('wms.allocated') - at('erp.released')} ms after release`);
+    const truth = await api.get(`${sb.admin}/truth?correlationId=lat-${po}`);
+    assert.deepEqual(truth.body.events.slice(0, 2).map((e: { event: string; system: string }) => [e.event, e.system]), [['channel.accepted', 'middleware'], ['erp.created', 'erp']]);
+  } finally {
+    await api.call('PUT', `${sb.admin}/latency`, { json: { hops: { 'erp.release': 5, 'wms.allocate': 5 } } });
+  }
+});
+
+test('admin reset empties the records and the truth log', async () => {
+  assert.ok(sb.truth.size() > 0);
+  assert.equal((await api.get(`${sb.services.erp}/api/sales-orders?externalReference=${latencyPo}`)).body.items.length, 1);
+  assert.equal((await api.post(`${sb.admin}/reset`)).status, 200);
+  assert.equal(sb.truth.size(), 0);
+  assert.deepEqual((await api.get(`${sb.services.erp}/api/sales-orders?externalReference=${latencyPo}`)).body.items, []);
+  assert.equal((await api.get(`${sb.admin}/synthetic`)).body.count, 0);
+  assert.equal((await api.get(`${sb.services.erp}/api/inventory/on-hand?item=SKU-1003&warehouse=WH-EAST`)).body.onHand, 500);
+});
