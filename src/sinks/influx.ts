@@ -180,6 +180,11 @@ export class InfluxSink implements Sink {
         if (this.buffer.length > 0) continue;
         if (this.mode === 'live') break;
       }
+      // Writes started before the switch end (written, or spooled) within writeTimeoutMs.
+      if (this.inflight.size > 0) {
+        await Promise.race(this.inflight);
+        continue;
+      }
       if (this.buffer.length > 0) this.spool.append(this.buffer.splice(0));
       await this.spool.settled();
       // Still down: the points are safe on disk and the replayer keeps trying.
