@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import type { ScenarioContext } from '../../src/engine/index.ts';
 
@@ -23,8 +23,9 @@ export async function verifiedSpkiPin(url: string, caPem: string | undefined): P
     const socket = connect({ host: u.hostname, port: Number(u.port || 443), ca: caPem, servername: /^[\d.]+$/.test(u.hostname) ? undefined : u.hostname, rejectUnauthorized: true }, () => {
       const cert = socket.getPeerCertificate();
       socket.end();
-      if (!cert?.pubkey) return reject(new Error(`${u.host} presented no certificate`));
-      resolve(createHash('sha256').update(cert.pubkey).digest('base64'));
+      if (!cert?.raw) return reject(new Error(`${u.host} presented no certificate`));
+      const spki = new X509Certificate(cert.raw).publicKey.export({ type: 'spki', format: 'der' });
+      resolve(createHash('sha256').update(spki).digest('base64'));
     });
     socket.setTimeout(10_000, () => socket.destroy(new Error(`TLS handshake with ${u.host} timed out`)));
     socket.once('error', reject);
@@ -44,11 +45,13 @@ export async function placeInStorefront(ctx: ScenarioContext, order: { sku: stri
     const context = await browser.newContext({ extraHTTPHeaders: { 'x-correlation-id': ctx.correlationId } });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    await page.goto(`${base}/`);
+    const home = await page.goto(`${base}/`);
+    if (home && !home.ok()) throw new Error(`storefront answered HTTP ${home.status()} for its catalog page`);
     const product = page.getByTestId(`product-${order.sku}`);
     await product.locator('input[name="qty"]').fill(String(order.quantity));
     await Promise.all([page.waitForURL(/\/cart/), product.locator('button[type="submit"], input[type="submit"]').first().click()]);
-    await page.goto(`${base}/checkout`);
+    const checkout = await page.goto(`${base}/checkout`);
+    if (checkout && !checkout.ok()) throw new Error(`storefront answered HTTP ${checkout.status()} for the checkout page`);
     await page.getByTestId('checkout-customer').fill(ctx.marker.customer);
     await page.getByTestId('checkout-po').fill(ctx.reference);
     await page.getByTestId('checkout-warehouse').selectOption(order.warehouse);

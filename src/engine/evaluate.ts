@@ -127,7 +127,12 @@ export function evaluateMilestone(o: MilestoneObservation): MilestoneResult {
   if (o.from && lower !== null && upper !== null) {
     if (upper <= o.slaMs) status = 'met';
     else if (lower > o.slaMs) status = 'late';
-    else status = (latency ?? upper) <= o.slaMs ? 'met' : 'late';
+    else {
+      // The bounds straddle the SLA: the system's own timestamps decide when they agree with the bounds.
+      const sys = result.systemLatencyMs;
+      const decider = typeof sys === 'number' && !result.clockSkewSuspected ? sys : (latency ?? upper);
+      status = decider <= o.slaMs ? 'met' : 'late';
+    }
   }
   if (status === 'late') {
     const slowApi = o.slowestRequestMs !== undefined && o.slowestRequestMs > o.slaMs / 2;

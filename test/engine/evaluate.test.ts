@@ -24,7 +24,9 @@ const cases: Array<{ name: string; obs: Partial<MilestoneObservation>; expect: {
   { name: 'observed inside the SLA is met with bounds', obs: {}, expect: { status: 'met', lower: 390, upper: 500, latency: 445 } },
   { name: 'lower bound past the SLA is late', obs: { lastNegativeAt: T0 + 1200, firstPositiveAt: T0 + 1300, systemAt: T0 + 1250 }, expect: { status: 'late', lower: 1190, upper: 1300, cls: 'business', reason: /took 1\.2 s .*SLA 1\.0 s/ } },
   { name: 'bounds straddling the SLA: the estimate decides (met)', obs: { lastNegativeAt: T0 + 800, firstPositiveAt: T0 + 1100, systemAt: T0 + 900 }, expect: { status: 'met', lower: 790, upper: 1100, latency: 945 } },
-  { name: 'bounds straddling the SLA: the estimate decides (late)', obs: { lastNegativeAt: T0 + 950, firstPositiveAt: T0 + 1300, systemAt: T0 + 1000 }, expect: { status: 'late', lower: 940, upper: 1300 } },
+  { name: 'bounds straddling the SLA: the estimate decides without system timestamps (late)', obs: { lastNegativeAt: T0 + 950, firstPositiveAt: T0 + 1300, systemAt: null }, expect: { status: 'late', lower: 940, upper: 1300 } },
+  { name: 'bounds straddling the SLA: plausible system timestamps decide (met)', obs: { lastNegativeAt: T0 + 100, firstPositiveAt: T0 + 2100, systemAt: T0 + 5 + 300 }, expect: { status: 'met', lower: 90, upper: 2100, latency: 1095 } },
+  { name: 'bounds straddling the SLA: plausible system timestamps decide (late)', obs: { lastNegativeAt: T0 + 100, firstPositiveAt: T0 + 1500, systemAt: T0 + 5 + 1200 }, expect: { status: 'late', lower: 90, upper: 1500 } },
   { name: 'no negative observation: lower bound is zero', obs: { lastNegativeAt: null }, expect: { status: 'met', lower: 0, upper: 500 } },
   { name: 'never observed is missing, business by default', obs: { found: false, firstPositiveAt: null, waitedMs: 2000 }, expect: { status: 'missing', latency: null, cls: 'business', reason: /ERP sales order created never observed for channel b2b, warehouse WH-EAST within 2\.0 s/ } },
   {
