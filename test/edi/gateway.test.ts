@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPki, type Pki } from '../../sandbox/pki.ts';
-import { startEdiGateway, type EdiGateway, type EdiOrder } from '../../sandbox/edi/index.ts';
+import { EDI_FAULTS, startEdiGateway, type EdiGateway, type EdiOrder } from '../../sandbox/edi/index.ts';
 import {
   build850,
   checkAckText,
@@ -310,4 +310,28 @@ test('JSON clients: the interchange may be wrapped as {"interchange"}; the mailb
   assert.match(wrong.text, /\{\\"interchange\\": \\"<X12 text>\\"\}/);
   const pos = await httpsCall(`${gw.url}/purchase-orders?correlationId=${po.correlationId}`, { ca: pki.caPem });
   assert.equal((JSON.parse(pos.text) as { items: { poNumber: string; status: string }[] }).items[0]!.poNumber, po.poNumber);
+});
+
+test('EDI_FAULTS parse values like the sandbox fault catalogue: bad values are refused with what is expected', () => {
+  assert.deepEqual(EDI_FAULTS['edi.lateFile'].parse('5'), { ms: 300_000 });
+  assert.throws(() => EDI_FAULTS['edi.lateFile'].parse('soon'), /expects a number of minutes/);
+  assert.throws(() => EDI_FAULTS['edi.lateFile'].parse(undefined), /got no value/);
+  assert.deepEqual(EDI_FAULTS['edi.ackRejected'].parse('PO1:2'), {});
+  assert.throws(() => EDI_FAULTS['edi.ackRejected'].parse('po1'), /SEG or SEG:element/);
+  assert.throws(() => EDI_FAULTS['edi.noAck'].parse('x'), /takes no value/);
+  assert.deepEqual(EDI_FAULTS['edi.asnTotalsMismatch'].parse(undefined), {});
+});
+
+test('faults given as the sandbox FaultController gives them ({name, value?} objects) switch the gateway too', async (t) => {
+  const gw = await startEdiGateway({
+    tls,
+    faults: { get: (n) => (n === 'edi.ackRejected' ? { name: n } : undefined) },
+    submitOrder: async () => ({ accepted: true }),
+  });
+  t.after(() => gw.stop());
+  const po = order();
+  await gw.receive(x850(po).text);
+  const entry = await until('997', () => gw.mailbox({ type: '997' })[0]);
+  assert.equal(entry.acknowledges?.status, 'R');
+  assert.equal(gw.purchaseOrders()[0]!.status, 'rejected');
 });
