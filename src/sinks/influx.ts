@@ -51,6 +51,8 @@ export interface InfluxSinkOptions {
 export interface InfluxSinkStats extends SinkStats {
   mode: 'live' | 'spooling';
   replayed: number;
+  /** Most writes in flight at once so far (bounded by maxConcurrentWrites). */
+  peakConcurrentWrites: number;
 }
 
 type Outcome =
@@ -95,7 +97,7 @@ export class InfluxSink implements Sink {
   private replaying: Promise<boolean> | undefined;
   private replayOffsets = new Map<string, number>();
   private deadLetterChain: Promise<void> = Promise.resolve();
-  private counts = { written: 0, deadLettered: 0, failures: 0, replayed: 0 };
+  private counts = { written: 0, deadLettered: 0, failures: 0, replayed: 0, peakConcurrentWrites: 0 };
 
   constructor(options: InfluxSinkOptions) {
     const where = options.where ?? '--influx';
@@ -230,6 +232,7 @@ export class InfluxSink implements Sink {
       failures: this.counts.failures,
       mode: this.mode,
       replayed: this.counts.replayed,
+      peakConcurrentWrites: this.counts.peakConcurrentWrites,
     };
   }
 
@@ -270,6 +273,7 @@ export class InfluxSink implements Sink {
         this.pump(false);
       });
     this.inflight.add(p);
+    this.counts.peakConcurrentWrites = Math.max(this.counts.peakConcurrentWrites, this.inflight.size);
   }
 
   /** Writes lines, bisecting rejected batches; returns what could not be written because InfluxDB is unavailable. */

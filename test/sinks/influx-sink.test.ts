@@ -81,6 +81,21 @@ test('points round-trip: a scenario result with hostile strings reads back exact
   assert.deepEqual(text.results[0]?.series?.[0]?.values, [[T0, 'said "no",\nthen left \\ back', 'C:\\data']]);
 });
 
+test('batches: full ones go at once, the rest on the interval; never more writes in flight than allowed', async (t) => {
+  const { sink } = makeSink(t, 'batches', { batchSize: 20, maxConcurrentWrites: 2, flushIntervalMs: 30 });
+  await sink.start();
+  sink.add(Array.from({ length: 1005 }, (_, i) => seqPoint(i)));
+  await sink.flush();
+  const s = sink.stats();
+  assert.equal(s.written, 1005);
+  assert.ok(s.peakConcurrentWrites >= 1 && s.peakConcurrentWrites <= 2, JSON.stringify(s));
+  // The 5 left after the full batches go out on the interval, without a flush.
+  sink.add(Array.from({ length: 5 }, (_, i) => seqPoint(1005 + i)));
+  for (let i = 0; i < 1000 && sink.stats().written < 1010; i++) await sleep(10);
+  assert.equal(sink.stats().written, 1010);
+  assert.deepEqual(await seqValues('batches'), Array.from({ length: 1010 }, (_, i) => i));
+});
+
 test('InfluxDB stopped mid-stream and restarted: every point arrives, in order', async (t) => {
   const { sink, logs } = makeSink(t, 'outage', { url: influx.database('outage').replace('http://', 'http://writer:outage-pass-9@') });
   await sink.start();
