@@ -110,7 +110,8 @@ test('InfluxDB stopped mid-stream and restarted: every point arrives, in order',
   await influx.halt();
   await produce(300);
   // The outage is noticed and points go to disk while InfluxDB is down.
-  while (sink.stats().mode !== 'spooling') await produce(10);
+  for (let i = 0; i < 2000 && sink.stats().mode !== 'spooling'; i++) await produce(10);
+  assert.equal(sink.stats().mode, 'spooling');
   await sink.flush();
   const during = sink.stats();
   assert.ok(during.spooled > 0, `points spooled during the outage: ${JSON.stringify(during)}`);
