@@ -1,16 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { createPki, type Pki } from '../../sandbox/pki.ts';
 import { ERP_RESOURCE, startOAuthServer, type OAuthServer } from '../../sandbox/oauth.ts';
 import { checkOAuth, toPoints, type OAuthCheckOptions } from '../../src/checks/oauth/index.ts';
 
-const bin = fileURLToPath(new URL('../../bin/syncprobe.js', import.meta.url));
+import { syncprobe as run } from './tls-cli-support.ts';
+
 const CANARY = 'canary-Zq81xW-never-print-me';
 const DAY = 86_400;
 
@@ -42,7 +41,7 @@ after(async () => {
 const secretOf = (id: string) => idp.clients.find((c) => c.clientId === id)!.clientSecret;
 let stateCounter = 0;
 function opts(clientId: string, over: Partial<OAuthCheckOptions> = {}): OAuthCheckOptions {
-  return { issuer: idp.issuer, clientId, clientSecret: secretOf(clientId), scope: 'erp:read', resource: ERP_RESOURCE, caPem: pki.caPem, stateDir: join(dir, `state-${++stateCounter}`), timeoutMs: 5000, ...over };
+  return { issuer: idp.issuer, clientId, clientSecret: secretOf(clientId), scope: 'erp:read', resource: ERP_RESOURCE, caPem: pki.caPem, stateDir: join(dir, `state-${++stateCounter}`), timeoutMs: 30_000, ...over };
 }
 
 test('a healthy client: discovery, token, JWT inspection and figures', async () => {
@@ -166,13 +165,7 @@ test('key rotation between runs: informational with the old key served, a warnin
   assert.deepEqual(state.kids, own.kids());
 });
 
-function syncprobe(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 30_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+const syncprobe = (args: string[], env: Record<string, string>) => run(args, { env });
 
 test('CLI: a canary secret appears in no output, state file or point; exit codes follow the verdict', async () => {
   const caPath = join(dir, 'ca.pem');

@@ -1,10 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { startInfluxd, type Influxd } from '../support/influxd.ts';
@@ -12,7 +10,8 @@ import { createPki, type Pki } from '../../sandbox/pki.ts';
 import { ERP_RESOURCE, startOAuthServer, type OAuthServer } from '../../sandbox/oauth.ts';
 
 /** Check results written by the CLI to a real InfluxDB, read back, and searched for the secret. */
-const bin = fileURLToPath(new URL('../../bin/syncprobe.js', import.meta.url));
+import { syncprobe as run } from './tls-cli-support.ts';
+
 const CANARY = 'canary-influx-4Kd0-do-not-store';
 
 let influx: Influxd;
@@ -43,13 +42,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function syncprobe(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: dir, timeout: 30_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+const syncprobe = (args: string[], env: Record<string, string> = {}) => run(args, { env, cwd: dir });
 
 test('check tls and check oauth write tls_cert and oauth_client points; the secret is in none of them', async () => {
   const db = influx.database('checks');

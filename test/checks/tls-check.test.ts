@@ -1,24 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import tls from 'node:tls';
 import { createPki, type Pki } from '../../sandbox/pki.ts';
 import { checkTls, toPoints } from '../../src/checks/tls/index.ts';
 
-const bin = fileURLToPath(new URL('../../bin/syncprobe.js', import.meta.url));
+import { checkCertFile } from '../../src/checks/tls/index.ts';
+import { UsageError } from '../../src/core/errors.ts';
+import { syncprobe as run } from './tls-cli-support.ts';
 
-function syncprobe(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+const syncprobe = (...args: string[]) => run(args);
 
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -93,7 +87,7 @@ test('an endpoint speaking TLS 1.1 is legacy-protocol', async () => {
 });
 
 test('refused connection: unreachable, critical, with the reason', async () => {
-  const doc = await checkTls(`127.0.0.1:${await freePort()}`, { timeoutMs: 2000 });
+  const doc = await checkTls(`127.0.0.1:${await freePort()}`, { timeoutMs: 20_000 });
   assert.equal(doc.status, 'critical');
   assert.equal(doc.problems[0]!.code, 'unreachable');
   assert.match(doc.problems[0]!.message, /connection refused/);
@@ -101,7 +95,7 @@ test('refused connection: unreachable, critical, with the reason', async () => {
 });
 
 test('a port that answers plain HTTP: not-tls', async () => {
-  const doc = await checkTls(`127.0.0.1:${plainPort}`, { timeoutMs: 2000 });
+  const doc = await checkTls(`127.0.0.1:${plainPort}`, { timeoutMs: 20_000 });
   assert.equal(doc.problems[0]!.code, 'not-tls');
   assert.match(doc.problems[0]!.message, /does not speak TLS/);
 });
@@ -124,7 +118,7 @@ test('toPoints gives one tls_cert point with days left, chain days left and stat
   assert.equal(p!.fields.status, 'warning');
   assert.equal(p!.fields.status_code, 1);
   assert.equal(p!.fields.problems, 'expiring');
-  const down = toPoints(await checkTls(`127.0.0.1:${plainPort}`, { timeoutMs: 2000 }), { target: 'erp', environment: 'sandbox' })[0]!;
+  const down = toPoints(await checkTls(`127.0.0.1:${plainPort}`, { timeoutMs: 20_000 }), { target: 'erp', environment: 'sandbox' })[0]!;
   assert.equal(down.fields.status, 'critical');
   assert.equal('days_left' in down.fields, false);
 });
@@ -155,27 +149,16 @@ test('CLI check tls --json: one document on stdout, the summary on stderr, exit 
 });
 
 test('CLI bad arguments and unreadable files exit 3 naming what is wrong', async () => {
+  const garbage = join(dir, 'garbage.pem');
+  await writeFile(garbage, 'this is not a certificate\n');
   const cases: Array<[string[], RegExp]> = [
     [['check', 'tls'], /missing the target/],
     [['check', 'tls', 'http://x.example'], /not an https:\/\/ URL/],
-    [['check', 'tls', `127.0.0.1:${okPort}`, '--warn-days', 'soon'], /--warn-days must be a number/],
     [['check', 'tls', `127.0.0.1:${okPort}`, '--warn-days', '5', '--crit-days', '10'], /--crit-days \(10\) is larger than --warn-days \(5\)/],
     [['check', 'tls', `127.0.0.1:${okPort}`, '--ca', join(dir, 'nope.pem')], /--ca .*nope\.pem: cannot read the CA file \(ENOENT\)/],
-    [['check', 'tls', `127.0.0.1:${okPort}`, '--bogus'], /Unknown option '--bogus'/],
     [['check', 'cert-file', join(dir, 'missing.pem')], /missing\.pem: file not found/],
+    [['check', 'cert-file', garbage], /garbage\.pem: is not a PEM file/],
   ];
-  const garbage = join(dir, 'garbage.pem');
-  await writeFile(garbage, 'this is not a certificate\n');
-  cases.push([['check', 'cert-file', garbage], /garbage\.pem: is not a PEM file/]);
-  const broken = join(dir, 'broken.pem');
-  await writeFile(broken, '-----BEGIN CERTIFICATE-----\nMIIBroken==\n-----END CERTIFICATE-----\n');
-  cases.push([['check', 'cert-file', broken], /broken\.pem: certificate #1 does not parse/]);
-  if (process.getuid?.() !== 0) {
-    const locked = join(dir, 'locked.pem');
-    await writeFile(locked, pki.caPem);
-    await chmod(locked, 0o000);
-    cases.push([['check', 'cert-file', locked], /locked\.pem: permission denied/]);
-  }
   const results = await Promise.all(cases.map(([args]) => syncprobe(...args)));
   results.forEach((r, i) => {
     assert.equal(r.code, 3, `${cases[i]![0].join(' ')}: ${r.stderr}`);
@@ -183,6 +166,19 @@ test('CLI bad arguments and unreadable files exit 3 naming what is wrong', async
     assert.match(r.stderr, cases[i]![1]);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
+});
+
+test('certificate files that cannot be used are usage errors naming the file', async () => {
+  const broken = join(dir, 'broken.pem');
+  await writeFile(broken, '-----BEGIN CERTIFICATE-----\nMIIBroken==\n-----END CERTIFICATE-----\n');
+  await assert.rejects(checkCertFile(broken), (e: unknown) => e instanceof UsageError && e.where === broken && /certificate #1 does not parse/.test(e.message));
+  await assert.rejects(checkCertFile(dir), (e: unknown) => e instanceof UsageError && e.where === dir && /cannot be read/.test(e.message));
+  if (process.getuid?.() !== 0) {
+    const locked = join(dir, 'locked.pem');
+    await writeFile(locked, pki.caPem);
+    await chmod(locked, 0o000);
+    await assert.rejects(checkCertFile(locked), (e: unknown) => e instanceof UsageError && /permission denied/.test(e.message));
+  }
 });
 
 test('CLI check cert-file: a bundle with several certificates, --json', async () => {

@@ -42,7 +42,7 @@ after(async () => {
 for (const name of SUITE_CASES) {
   test(`TLS verdict agrees with openssl s_client: ${name}`, async () => {
     const c = suite.cases.find((x) => x.name === name)!;
-    const [ours, openssl] = await Promise.all([checkTls(`localhost:${c.port}`, { caPem: suite.rootPem, timeoutMs: 5000 }), opensslClientVerdict(c.port, suite.rootPath, 'localhost')]);
+    const [ours, openssl] = await Promise.all([checkTls(`localhost:${c.port}`, { caPem: suite.rootPem, timeoutMs: 30_000 }), opensslClientVerdict(c.port, suite.rootPath, 'localhost')]);
     const codes = ours.problems.map((p) => p.code);
     assert.equal(ours.status, EXPECTED[name].status, JSON.stringify(ours.problems));
     assert.deepEqual(codes, EXPECTED[name].codes);

@@ -182,7 +182,7 @@ export async function opensslClientVerdict(port: number, caPath: string, hostnam
     const child = execFile(
       'openssl',
       ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', hostname, '-verify_hostname', hostname, '-CAfile', caPath, '-verify_return_error'],
-      { timeout: 10_000 },
+      { timeout: 60_000 },
       (_err, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
     );
     child.stdin?.end();
@@ -198,7 +198,7 @@ export async function opensslClientVerdict(port: number, caPath: string, hostnam
 export async function opensslVerifyFile(leafPath: string, chainPath: string, caPath: string): Promise<{ code: number; text: string }> {
   const out = await new Promise<string>((resolve) => {
     // Security level 2 as Debian's default for TLS clients, so weak digests and keys count as they do in s_client.
-    execFile('openssl', ['verify', '-auth_level', '2', '-CAfile', caPath, '-untrusted', chainPath, leafPath], { timeout: 10_000 }, (_e, stdout, stderr) => resolve(`${stdout}\n${stderr}`));
+    execFile('openssl', ['verify', '-auth_level', '2', '-CAfile', caPath, '-untrusted', chainPath, leafPath], { timeout: 60_000 }, (_e, stdout, stderr) => resolve(`${stdout}\n${stderr}`));
   });
   const m = /error (\d+) at \d+ depth lookup: ([^\n]*)/.exec(out);
   if (m) return { code: Number(m[1]), text: m[2]!.trim() };
