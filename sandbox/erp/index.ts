@@ -3,7 +3,7 @@ import { idGenerator, type ServiceContext } from '../context.ts';
 import { HttpError, Router, iso, requireObject, type Request } from '../http/server.ts';
 import { errorMessage } from '../http/client.ts';
 import { bearerToken, type VerifiedToken } from '../oauth.ts';
-import { parseCreateRequest, renderSalesOrder, RequestProblem, type ErpVersion, type SalesOrder } from './versions.ts';
+import { parseCreateRequest, renderSalesOrder, RequestProblem, type ErpVersion, type SalesOrder, type SalesOrderLine } from './versions.ts';
 
 /**
  * The ERP: sales orders, items, on-hand by warehouse and inventory transactions behind OAuth2 bearer
@@ -223,7 +223,7 @@ export class ErpService {
   }
 
   /** Also used by the admin API's provider states. */
-  createOrder(req: { externalReference: string; channel: string; customer: string; correlationId: string; lines: SalesOrder['lines'] extends Array<infer L> ? Array<Omit<L, 'lineNo'>> : never }): SalesOrder {
+  createOrder(req: { externalReference: string; channel: string; customer: string; correlationId: string; lines: Array<Omit<SalesOrderLine, 'lineNo'>> }): SalesOrder {
     const o: SalesOrder = {
       orderNumber: this.orderIds.next(),
       externalReference: req.externalReference,
