@@ -72,6 +72,16 @@ function transportReason(err: unknown): string {
   return msg;
 }
 
+/** Undefined when the endpoint answers at all (any status); otherwise why it cannot be reached. */
+export async function unreachableReason(url: string, caPem?: string, timeoutMs = 10_000): Promise<string | undefined> {
+  const dispatcher = new Agent({ connect: caPem ? { ca: caPem } : {}, connectTimeout: timeoutMs });
+  try {
+    return await reachable(url, dispatcher, timeoutMs);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
 /** A monitored endpoint that cannot be reached is a finding about it (critical), not an evaluation failure. */
 async function reachable(baseUrl: string, dispatcher: Agent, timeoutMs: number): Promise<string | undefined> {
   try {
