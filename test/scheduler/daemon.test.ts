@@ -62,7 +62,8 @@ test('a probe that ignores its abort is abandoned after the grace period and the
     if (calls === 1) await new Promise(() => {}); // never settles, ignores the signal
     return ok();
   };
-  const daemon = new Daemon({ probes: [probe({ name: 'stuck', timeoutMs: 30 })], jobFor: () => job, ticks: new IntervalTicks(20), abandonAfterMs: 30, log: quiet, healthIntervalMs: 0 });
+  const sink = new JsonLinesSink();
+  const daemon = new Daemon({ probes: [probe({ name: 'stuck', timeoutMs: 30 })], jobFor: () => job, ticks: new IntervalTicks(20), abandonAfterMs: 30, sinks: [sink], log: quiet, healthIntervalMs: 0 });
   t.after(() => daemon.stop(100));
   await daemon.start();
   await until(() => daemon.snapshot().probes[0]!.runs >= 2, 5000, 'a run after the abandoned one');
@@ -70,6 +71,8 @@ test('a probe that ignores its abort is abandoned after the grace period and the
   assert.equal(s.timeouts, 1);
   assert.ok(calls >= 2);
   assert.equal(s.lastRun!.abandoned, false);
+  const first = sink.all().find((p) => p.measurement === 'probe_run' && p.tags.outcome !== 'skipped')!;
+  assert.deepEqual([first.fields.timed_out, first.fields.abandoned, first.tags.outcome], [true, true, 'critical']);
 });
 
 test('kill switch: no write probe starts after the switch is on; read-only checks continue', async (t) => {
@@ -265,4 +268,22 @@ test('failures page once through the alerter and outbox; health is served on /he
   assert.equal(rx.received.length, 1, 'four failures, one page');
   assert.equal(rx.received[0]!.json.notification.kind, 'trigger');
   assert.equal((await fetch(`${health.url}/healthz`)).status, 503);
+});
+
+test('cron ticks: node-cron seconds-granularity expressions drive the daemon, with the next run in the snapshot', async (t) => {
+  const { CronTicks } = await import('../../src/scheduler/ticks.ts');
+  const slots: Date[] = [];
+  const job: ProbeJob = async ({ scheduledAt }) => {
+    slots.push(scheduledAt);
+    return ok();
+  };
+  const daemon = new Daemon({ probes: [probe({ name: 'every-second', cron: '* * * * * *', timezone: 'Europe/Berlin' })], jobFor: () => job, ticks: new CronTicks(), log: quiet, healthIntervalMs: 0 });
+  t.after(() => daemon.stop(1000));
+  await daemon.start();
+  const next = daemon.snapshot().probes[0]!.nextRunAt;
+  assert.ok(next && Date.parse(next) > Date.now() - 1000, `next run ${next}`);
+  await until(() => slots.length >= 2, 5000, 'two cron runs');
+  const gap = slots[1]!.getTime() - slots[0]!.getTime();
+  assert.ok(gap > 0 && gap % 1000 === 0, `slots one or more whole seconds apart: ${gap}`);
+  assert.equal(slots[0]!.getMilliseconds(), 0);
 });
