@@ -27,7 +27,7 @@ export class ReporterMultiplexer implements Reporter {
       this.reporters.map((r) => {
         const fn = r[hook] as ((...a: unknown[]) => unknown) | undefined;
         if (typeof fn !== 'function') return;
-        return guarded(this.log, r.name, hook, () => fn.apply(r, structuredClone(args)), this.options.hookTimeoutMs ?? 30_000);
+        return guarded(this.log, r.name, hook, () => fn.apply(r, copy(args)), this.options.hookTimeoutMs ?? 30_000);
       }),
     );
   }
@@ -47,5 +47,18 @@ export class ReporterMultiplexer implements Reporter {
   async onRunEnd(result: RunResult): Promise<void> {
     await this.call('onRunEnd', [result]);
     this.log.summarize();
+  }
+}
+
+/** A private copy for one reporter; something that cannot be copied is passed as it is rather than withheld. */
+function copy(args: unknown[]): unknown[] {
+  try {
+    return structuredClone(args);
+  } catch {
+    try {
+      return JSON.parse(JSON.stringify(args)) as unknown[];
+    } catch {
+      return args;
+    }
   }
 }
