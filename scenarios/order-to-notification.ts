@@ -45,6 +45,7 @@ export default [
     channel: 'storefront',
     warehouse: 'WH-CENTRAL',
     labels: ['ui'],
+    runAlone: true,
     expectedLines: [{ sku: 'SKU-1001', quantity: 2, uom: 'EA', warehouse: 'WH-CENTRAL' }],
     place: { name: 'checkout in the storefront (browser)', system: 'storefront', run: (ctx) => placeInStorefront(ctx, { sku: 'SKU-1001', quantity: 2, warehouse: 'CENTRAL' }) },
   }),

@@ -1,4 +1,4 @@
-import { defineScenario, type Milestone, type NormalizedRecord, type ScenarioContext, type ScenarioDefinition, type Step, type Diagnosis } from '../../src/engine/index.ts';
+import { defineScenario, type MilestoneResult, type Milestone, type NormalizedRecord, type ScenarioContext, type ScenarioDefinition, type Step, type Diagnosis } from '../../src/engine/index.ts';
 import { compareLines, type ExpectedLine } from './compare.ts';
 import { classifyReason, quoteReason } from './diagnose.ts';
 import { sweepSynthetic } from './sweep.ts';
@@ -14,6 +14,8 @@ export interface OrderScenarioSpec {
   /** Places the order in the channel and marks 'channel.accepted'. */
   place: Step;
   labels?: string[];
+  /** Browser checkouts run after the API scenarios, one at a time. */
+  runAlone?: boolean;
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -37,8 +39,16 @@ async function cancelErpOrders(ctx: ScenarioContext): Promise<void> {
 }
 
 /** Upstream look for why an order milestone is missing or late: middleware message status, DLQ reason, WMS ASN state. */
-async function diagnoseOrder(ctx: ScenarioContext, m: Milestone, channel: Channel): Promise<Diagnosis | undefined> {
+async function diagnoseOrder(ctx: ScenarioContext, m: Milestone, channel: Channel, verdict: MilestoneResult): Promise<Diagnosis | undefined> {
   const scope = { channel, warehouse: ctx.tags.warehouse, system: m.system };
+  if (verdict.status === 'late') {
+    // It did happen: only retries on the way explain a late delivery.
+    if (m.name !== 'middleware.delivered' && m.name !== 'erp.created') return undefined;
+    const msg = (await ctx.lookup('middleware', 'messages', { correlationId: ctx.correlationId })).find((x) => x.flow === 'order');
+    if (msg && typeof msg.attempts === 'number' && msg.attempts > 1)
+      return { class: 'application', reason: `the middleware needed ${msg.attempts} delivery attempts (message ${String(msg.messageId)})`, scope: { ...scope, system: 'erp' } };
+    return undefined;
+  }
   if (m.name === 'middleware.delivered' || m.name === 'erp.created') {
     const msgs = (await ctx.lookup('middleware', 'messages', { correlationId: ctx.correlationId })).filter((x) => x.flow === 'order');
     const msg = msgs[msgs.length - 1];
@@ -188,7 +198,8 @@ export function orderToNotification(spec: OrderScenarioSpec): ScenarioDefinition
     steps: [spec.place],
     milestones,
     cleanup: [{ name: 'cancel ERP orders', system: 'erp', run: cancelErpOrders }],
-    diagnose: (ctx, m) => diagnoseOrder(ctx, m, channel),
+    diagnose: (ctx, m, verdict) => diagnoseOrder(ctx, m, channel, verdict),
+    runAlone: spec.runAlone,
     sweep: { key: 'synthetic-records', run: sweepSynthetic },
   });
 }

@@ -23,3 +23,4 @@ export {
   type ResponseProblem,
   type ResponseContext,
 } from '../http/client.ts';
+export type { MilestoneResult, ScenarioResult, RunResult, MilestoneStatus, Failure } from '../core/result.ts';

@@ -234,13 +234,18 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
 
   await Promise.all([...clients.values()].map((cl) => cl.warmUp(opts.signal)));
   const queue: LoadedScenario[] = [];
-  for (let i = 0; i < (opts.repeat ?? 1); i++) queue.push(...selected);
+  for (let i = 0; i < (opts.repeat ?? 1); i++) queue.push(...selected.filter((s) => !s.definition.runAlone));
+  const alone: LoadedScenario[] = [];
+  for (let i = 0; i < (opts.repeat ?? 1); i++) alone.push(...selected.filter((s) => s.definition.runAlone));
+  const shared = queue.length;
+  queue.push(...alone);
   const results: ScenarioResult[] = new Array(queue.length);
   let next = 0;
+  let end = shared;
   const worker = async () => {
     for (;;) {
+      if (next >= end) return;
       const idx = next++;
-      if (idx >= queue.length) return;
       const { definition } = queue[idx]!;
       if (opts.signal?.aborted && idx > 0) {
         // Interrupted before it began: nothing was placed, so nothing to undo.
@@ -284,7 +289,9 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
       for (const r of reporters) await safe(`reporter ${r.name} onScenarioEnd`, () => r.onScenarioEnd?.(result), log);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, queue.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, shared)) }, worker));
+  end = queue.length;
+  await worker();
 
   if (ownClients) for (const cl of clients.values()) await safe(`closing ${cl.name}`, () => cl.close(), log);
   const run: EngineRunResult = {

@@ -111,6 +111,8 @@ export interface ScenarioDefinition {
   sweep?: { key: string; run(ctx: SweepContext): Promise<SweepReport> };
   /** Scenario-level deadline, ms. */
   timeoutMs?: number;
+  /** Runs after the others, one at a time: a browser checkout would otherwise take the CPU the pollers need. */
+  runAlone?: boolean;
 }
 
 export interface SweepContext {
