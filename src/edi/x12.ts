@@ -257,6 +257,11 @@ export function parseX12(input: string | Buffer): ParseResult {
   const terminatorProblem = checkTerminator(text, isa.delimiters);
   if (terminatorProblem) return { ok: false, problems: [terminatorProblem] };
 
+  const d = isa.delimiters;
+  const moreIsa = text.slice(ISA_LENGTH).split(new RegExp(`${escapeRe(d.segment)}\\s*ISA${escapeRe(d.element)}`)).length - 1;
+  if (moreIsa > 0) {
+    return { ok: false, problems: [{ code: 'x12.envelope', segment: 'ISA', message: `document holds ${moreIsa + 1} interchanges (ISA..IEA); send one per document` }] };
+  }
   const parser = new X12Parser(false);
   let parsed: X12Interchange | undefined;
   try {

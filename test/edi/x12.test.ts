@@ -95,6 +95,7 @@ const malformed: { name: string; text: string; code: string; segment?: string; e
   { name: 'IEA missing', text: doc.replace('IEA*1*000000007~', ''), code: 'x12.envelope', segment: 'IEA', message: /no IEA trailer/ },
   { name: 'GS missing', text: doc.replace(/GS\*[^~]*~/, ''), code: 'x12.envelope', segment: 'ST', message: /outside of a functional group/ },
   { name: 'GE before SE', text: doc.replace('SE*5*0001~GE*1*7~', 'GE*1*7~SE*5*0001~'), code: 'x12.envelope', segment: 'SE', message: /outside of a functional group/ },
+  { name: 'two interchanges in one document', text: doc + doc, code: 'x12.envelope', segment: 'ISA', message: /holds 2 interchanges/ },
   { name: 'ISA only', text: doc.slice(0, ISA_LENGTH), code: 'x12.envelope', segment: 'GS', message: /nothing else/ },
 ];
 
@@ -125,4 +126,33 @@ test('buildX12 refuses values that contain a delimiter and oversized control num
   assert.throws(() => buildX12({ ...base, interchangeControlNumber: 1, transactions: [{ type: '850', controlNumber: '0001', segments: [['BEG', '00', 'SA', 'PO*1']] }] }), /BEG03.*delimiter/);
   assert.throws(() => buildX12({ ...base, interchangeControlNumber: 1_000_000_000, transactions: [] }), /control number/);
   assert.throws(() => buildX12({ ...base, sender: { id: 'X'.repeat(16) }, interchangeControlNumber: 1, transactions: [] }), /longer than 15/);
+});
+
+test('parseX12 never throws on damaged input: 1000 seeded mutations of a valid interchange', async () => {
+  const { acknowledge, read850 } = await import('../../src/edi/index.ts');
+  let seed = 42;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const alphabet = '*~>^|\n\r ISAGSTEQ0123456789';
+  let failures = 0;
+  for (let i = 0; i < 1000; i++) {
+    let text = doc;
+    for (let k = 1 + rnd(4); k > 0; k--) {
+      const at = rnd(text.length);
+      const op = rnd(3);
+      const ch = alphabet[rnd(alphabet.length)]!;
+      text = op === 0 ? text.slice(0, at) + text.slice(at + 1) : op === 1 ? text.slice(0, at) + ch + text.slice(at) : text.slice(0, at) + ch + text.slice(at + 1);
+    }
+    const r = parseX12(text);
+    assert.equal(typeof r.ok, 'boolean');
+    if (!r.ok) {
+      failures++;
+      assert.ok(r.problems.length > 0 && r.problems.every((p) => p.code.startsWith('x12.') && p.message.length > 0), JSON.stringify(r.problems));
+    }
+    const ack = acknowledge(r, (t) => read850(t).errors);
+    assert.ok(ack.acks || ack.interchangeProblems.length > 0);
+  }
+  assert.ok(failures > 300, `many mutations are malformed (${failures})`);
 });
