@@ -102,8 +102,14 @@ function memoryAdapterFactory() {
   };
 }
 
+interface TokenContext {
+  oidc?: { route?: string; client?: { clientId?: string } };
+  body?: unknown;
+}
+
 interface ProviderLike {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  use(fn: (ctx: TokenContext, next: () => Promise<void>) => Promise<void>): void;
 }
 type ProviderCtor = new (issuer: string, config: Record<string, unknown>) => ProviderLike;
 
@@ -194,6 +200,15 @@ export async function startOAuthServer(opts: StartOAuthServerOptions): Promise<O
         },
       },
       ttl: { ClientCredentials: ttl },
+    });
+    // Like identity providers that tell clients when their secret runs out: the token response
+    // carries client_secret_expires_at (RFC 7591's field) for clients that have one.
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.oidc?.route !== 'token' || !ctx.body || typeof ctx.body !== 'object') return;
+      const body = ctx.body as Record<string, unknown>;
+      const expiresAt = clients.find((c) => c.clientId === ctx.oidc?.client?.clientId)?.secretExpiresAt;
+      if (typeof body.access_token === 'string' && expiresAt) body.client_secret_expires_at = expiresAt;
     });
     handler = provider.callback();
   };
@@ -298,6 +313,8 @@ export interface TokenResponse {
   expires_in?: number;
   token_type?: string;
   scope?: string;
+  /** Epoch seconds, for clients whose secret expires. */
+  client_secret_expires_at?: number;
 }
 
 /** One client-credentials request; errors become TokenRequestError with the OAuth error code. */

@@ -106,11 +106,12 @@ test('a client without the client-credentials grant is unauthorized-client', asy
   assert.deepEqual(doc.problems.map((p) => p.code), ['unauthorized-client']);
 });
 
-test('a secret expiring in 5 days (configured date) is critical, in 20 days a warning', async () => {
-  const in5 = await checkOAuth(opts('expiring-secret', { secretExpiresAt: new Date(Date.now() + 5 * DAY * 1000) }));
+test('a secret expiring in 5 days is critical as reported by the provider; a configured date in 20 days is a warning', async () => {
+  const in5 = await checkOAuth(opts('expiring-secret'));
   assert.deepEqual(in5.problems.map((p) => p.code), ['secret-expiring']);
   assert.equal(in5.status, 'critical');
   assert.equal(in5.secretDaysLeft, 4);
+  assert.equal(Date.parse(in5.secretExpiresAt!) / 1000, idp.clients.find((c) => c.clientId === 'expiring-secret')!.secretExpiresAt);
   const in20 = await checkOAuth(opts('syncprobe-probe', { secretExpiresAt: new Date(Date.now() + 20 * DAY * 1000) }));
   assert.equal(in20.status, 'warning');
 });

@@ -30,6 +30,7 @@ before(async () => {
       { clientId: 'wms-WH-EAST', clientSecret: 'east-secret-value', scopes: ['erp:write'] },
       { clientId: 'expired-secret', scopes: ['erp:read'], secretExpiresAt: Math.floor(Date.now() / 1000) - 86_400 },
       { clientId: 'code-flow-only', scopes: ['erp:read'], grantTypes: ['authorization_code'] },
+      { clientId: 'expiring-secret', scopes: ['erp:read'], secretExpiresAt: Math.floor(Date.now() / 1000) + 5 * 86_400 },
     ],
   });
   verify = createTokenVerifier({ issuer: oauth.issuer, jwksUri: oauth.jwksUri, audience: ERP_RESOURCE, caPem: pki.caPem });
@@ -89,6 +90,13 @@ test('a client-credentials token from the provider verifies with client id, scop
   assert.ok(v.expiresAt > now + 290 && v.expiresAt <= now + 300);
   assert.equal(bearerToken(`Bearer ${t.access_token}`), t.access_token);
   assert.equal(bearerToken('Basic abc'), undefined);
+});
+
+test('the token response reports client_secret_expires_at for a client whose secret expires', async () => {
+  const t = await tokenFor('expiring-secret');
+  assert.equal(t.client_secret_expires_at, client('expiring-secret').secretExpiresAt);
+  const plain = await tokenFor('syncprobe-probe');
+  assert.equal(plain.client_secret_expires_at, undefined);
 });
 
 test('a missing or malformed token is rejected with its own reason', async () => {
