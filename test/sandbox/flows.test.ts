@@ -78,6 +78,17 @@ test('a marketplace order with decimal quantities and its own SKU codes is mappe
   assert.deepEqual(order.lines.map((l: { item: string; quantity: number; warehouse: string }) => [l.item, l.quantity, l.warehouse]), [['SKU-1001', 3, 'WH-WEST'], ['SKU-1003', 1, 'WH-WEST']]);
 });
 
+test('storefront pages escape what customers type', async () => {
+  const r = await api.post(`${sb.services.storefront}/api/orders`, { customer: 'Bobby <b>Tables</b>', poNumber: 'SP-<script>alert(1)</script>', warehouse: 'EAST', lines: [{ sku: 'SKU-1003', quantity: 1 }] });
+  assert.equal(r.status, 202);
+  const page = await api.get(`${sb.services.storefront}/orders/${r.body.orderId}`);
+  assert.match(page.body, /data-testid="order-po">SP-&lt;script&gt;alert\(1\)&lt;\/script&gt;</);
+  assert.doesNotMatch(page.body, /<script>/);
+  const bad = await api.post(`${sb.services.storefront}/api/orders`, { customer: 'X', poNumber: 'P', warehouse: 'NORTH', lines: [{ sku: 'SKU-1003', quantity: 1 }] });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /warehouse must be one of EAST, WEST, CENTRAL/);
+});
+
 test('a malformed channel order is refused at intake with the fields named', async () => {
   const r = await api.post(`${sb.services.middleware}/channels/marketplace/orders`, { buyer: 'X', items: [{ qty: 1 }] });
   assert.equal(r.status, 400);

@@ -6,6 +6,7 @@ import { transformOrder, intakeProblems, TransformationError } from '../../sandb
 import { parseCreateRequest, renderSalesOrder, RequestProblem, type SalesOrder } from '../../sandbox/erp/versions.ts';
 import { validateLatency } from '../../sandbox/latency.ts';
 import { TruthLog } from '../../sandbox/truth.ts';
+import { DEFAULT_MARKER, isSynthetic, type Marker } from '../../sandbox/context.ts';
 
 test('fault specs: valid ones parse to their scope and figures', () => {
   const table: Array<[string, Record<string, unknown>]> = [
@@ -149,4 +150,16 @@ test('truth log keeps events per correlation id in time order', () => {
   assert.equal(t.firstAt('b', 'wms.adjusted'), 1500);
   assert.equal(t.events({ event: 'wms.adjusted' }).length, 1);
   assert.equal(t.size(), 3);
+});
+
+test('synthetic marker: the marker customer or the reference prefix, both configurable', () => {
+  const table: Array<[Marker, string | undefined, string[], boolean]> = [
+    [DEFAULT_MARKER, 'SYNTHETIC-PROBE', ['PO-1'], true],
+    [DEFAULT_MARKER, 'ACME', ['SP-123'], true],
+    [DEFAULT_MARKER, 'ACME', ['PO-1'], false],
+    [DEFAULT_MARKER, undefined, ['XSP-1'], false],
+    [{ customer: 'QA-BOT', prefix: 'QA-' }, 'ACME', ['QA-9'], true],
+    [{ customer: 'QA-BOT', prefix: 'QA-' }, 'SYNTHETIC-PROBE', ['SP-1'], false],
+  ];
+  for (const [marker, customer, refs, want] of table) assert.equal(isSynthetic(marker, customer, ...refs), want, JSON.stringify([marker, customer, refs]));
 });
