@@ -20,20 +20,24 @@ export function consoleReporter(options: ReporterOptions = {}): Reporter {
 
   return {
     name: 'console',
-    onRunStart(info: RunInfo) {
+    onRunStart(raw: RunInfo) {
+      const info = clean(raw);
       if (live) write(`syncprobe run · env ${info.environment} · ${info.scenarios.length} scenario${info.scenarios.length === 1 ? '' : 's'}`);
     },
-    onScenarioStart(s) {
+    onScenarioStart(raw) {
+      const s = clean(raw);
       if (live) write(`▶ ${s.name}  ${paint(2, `${scopeLine(s.tags)} · ${s.correlationId}`)}`);
     },
-    onMilestone(_s, m) {
+    onMilestone(_s, raw) {
+      const m = clean(raw);
       if (live) write(`  ${paint(COLOUR[m.status], `${MARK[m.status]} ${m.status.padEnd(7)}`)} ${milestoneLine(m)}`);
     },
-    onScenarioEnd(r: ScenarioResult) {
+    onScenarioEnd(raw: ScenarioResult) {
+      const r = clean(raw);
       if (live) write(`${paint(COLOUR[r.status], `■ ${r.status.toUpperCase()}`)} ${r.name} in ${duration(r.durationMs)}`);
     },
     onRunEnd(result: RunResult) {
-      for (const line of summary(result)) write(line.colour === undefined ? line.text : paint(line.colour, line.text));
+      for (const line of summary(clean(result))) write(line.colour === undefined ? line.text : paint(line.colour, line.text));
     },
   };
 }
@@ -67,4 +71,9 @@ export function summary(result: RunResult): Array<{ text: string; colour?: numbe
     }
   }
   return lines;
+}
+
+/** Control characters from the systems' answers must not drive the terminal; one line per item. */
+function clean<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD') : v))) as T;
 }

@@ -61,6 +61,16 @@ test('console on a terminal: a live line per scenario and milestone as they reso
   }
 });
 
+test('console output cannot be steered by control characters in what systems answer', async () => {
+  const run = sampleRun();
+  run.scenarios[1]!.milestones[1]!.failure!.reason = 'bad\x1b[2J\x1b]0;title\x07 answer\nsecond line';
+  const out = capture();
+  await drive(consoleReporter({ stream: out.stream, tty: true }), run);
+  const text = out.text();
+  assert.ok(!text.includes('\x1b[2J') && !text.includes('\x07') && !text.includes('\x1b]0'), JSON.stringify(text));
+  assert.ok(text.includes('bad\uFFFD[2J\uFFFD]0;title\uFFFD answer second line'));
+});
+
 test('console output is redacted', async () => {
   registerSecret('wms-client-secret-77');
   const run = sampleRun();
