@@ -9,4 +9,4 @@ export { startHealthServer, summarize, type HealthSummary } from './health.ts';
 export { serveUntilSignal, type ServeOptions } from './lifecycle.ts';
 export { loadProbes } from './load.ts';
 export { defineSchedule, isScheduleSettings, type ScheduleSettings } from './settings.ts';
-export { jobFactory, BUILTIN_CHECKS, type JobDeps } from './jobs.ts';
+export { jobFactory, sweepOrphans, BUILTIN_CHECKS, type JobDeps } from './jobs.ts';

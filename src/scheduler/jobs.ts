@@ -1,5 +1,7 @@
 import { checkTls, toPoints as tlsPoints } from '../checks/tls/index.ts';
-import { runScenarios, resolveSystems, type LoadedConfig, type RunOptions, type SystemOverride } from '../engine/index.ts';
+import { newCorrelationId, runScenarios, resolveSystems, SystemClient, type LoadedConfig, type RunOptions, type SystemOverride } from '../engine/index.ts';
+import { redact } from '../core/redact.ts';
+import type { SweepReport } from './daemon.ts';
 import type { ProbeDefinition } from './probe.ts';
 import { failedOutcome, outcomeFromCheck, outcomeFromRunResult, type ProbeJob } from './outcome.ts';
 import { BacklogHistory, backlogOutcome, evaluateBacklog, readBacklog, DEFAULT_BACKLOG_THRESHOLDS, type BacklogThresholds } from './checks/backlog.ts';
@@ -78,4 +80,57 @@ export function jobFactory(deps: JobDeps): (p: ProbeDefinition) => ProbeJob {
         return async () => failedOutcome(p, 'run', `no check '${p.check?.type}'`, 'unknown');
     }
   };
+}
+
+/**
+ * The orphan sweep at daemon start: every distinct scenario sweep (by key) of the scheduled scenario
+ * probes, per environment, through the engine's system clients. It undoes synthetic records older
+ * than the config's `orphanSweep.olderThanMs` that earlier processes left behind.
+ */
+export async function sweepOrphans(deps: JobDeps, probes: ProbeDefinition[], signal: AbortSignal): Promise<SweepReport> {
+  const c = deps.config.config;
+  const total: SweepReport = { found: 0, cleaned: 0 };
+  if (c.orphanSweep?.enabled === false) return { ...total, message: 'orphan sweep disabled in the config' };
+  const messages: string[] = [];
+  const byEnv = new Map<string, Set<string>>();
+  for (const p of probes) if (p.scenario) byEnv.set(p.environment, (byEnv.get(p.environment) ?? new Set()).add(p.scenario));
+  for (const [environment, names] of byEnv) {
+    const { systems } = resolveSystems(deps.config, environment, deps.overrides?.[environment]);
+    const clients = new Map<string, SystemClient>();
+    const client = (n: string) => {
+      let cl = clients.get(n);
+      if (!cl) {
+        const sys = systems.get(n);
+        if (!sys) throw new Error(`environment ${environment} has no usable system '${n}'`);
+        clients.set(n, (cl = new SystemClient(sys)));
+      }
+      return cl;
+    };
+    const env = deps.config.config.environments[environment];
+    const done = new Set<string>();
+    for (const s of deps.config.scenarios) {
+      const sweep = s.definition.sweep;
+      if (!names.has(s.definition.name) || !sweep || done.has(sweep.key)) continue;
+      done.add(sweep.key);
+      const correlationId = newCorrelationId();
+      try {
+        const r = await sweep.run({
+          environment,
+          marker: deps.config.marker,
+          olderThanMs: c.orphanSweep?.olderThanMs ?? 15 * 60_000,
+          signal,
+          settings: { ...(env?.settings ?? {}) },
+          system: client,
+          lookup: async (sys, l, params) => (await client(sys).lookup(l, params, { signal, correlationId })).records,
+          log: (m) => deps.log?.(redact(`[sweep ${sweep.key} ${environment}] ${m}`)),
+        });
+        total.found += r.found;
+        total.cleaned += r.cleaned;
+        messages.push(...r.problems.map((p) => `${environment}/${sweep.key}: ${p.message}`));
+      } catch (err) {
+        messages.push(redact(`${environment}/${sweep.key}: ${(err as Error).message}`));
+      }
+    }
+  }
+  return messages.length ? { ...total, message: messages.join('; ') } : total;
 }

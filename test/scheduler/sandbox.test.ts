@@ -6,7 +6,7 @@ import { loadConfig, type LoadedConfig } from '../../src/engine/index.ts';
 import { prepareEnvironment, type PreparedEnvironment } from '../../src/cli/environments.ts';
 import { Daemon } from '../../src/scheduler/daemon.ts';
 import { IntervalTicks } from '../../src/scheduler/ticks.ts';
-import { jobFactory } from '../../src/scheduler/jobs.ts';
+import { jobFactory, sweepOrphans } from '../../src/scheduler/jobs.ts';
 import { Alerter } from '../../src/alerting/alerter.ts';
 import { getJson } from '../../src/scheduler/checks/http.ts';
 import type { ProbeDefinition } from '../../src/scheduler/probe.ts';
@@ -134,4 +134,20 @@ test('reconciliation and backlog read the real middleware: dead-lettered orders 
   } finally {
     sb.faults.clear('middleware.badUom');
   }
+});
+
+test('orphan sweep at start: synthetic orders left by an earlier process are cancelled through the scenarios\' own sweep', async () => {
+  const sb = env.sandbox!;
+  await post(`${sb.services.middleware}/channels/b2b/orders`, { customer: 'SYNTHETIC-PROBE', poNumber: 'SP-ORPHAN-1', warehouse: 'EAST', lines: [{ sku: 'SKU-1002', quantity: 1, uom: 'CS12' }] });
+  for (let i = 0; (await admin<{ count: number }>('/synthetic')).count === 0; i++) {
+    assert.ok(i < 200, 'the orphan reached the ERP');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  // an earlier process's leftovers: everything synthetic counts as old enough here
+  const config = { ...loaded, config: { ...loaded.config, orphanSweep: { olderThanMs: 0 } } };
+  const p = probe({ name: 'orders-b2b', scenario: 'order-to-notification/b2b', environment: 'sandbox' });
+  const report = await sweepOrphans({ config, overrides: { sandbox: env.systemsOverride } }, [p], new AbortController().signal);
+  assert.ok(report.found >= 1, JSON.stringify(report));
+  assert.equal(report.cleaned, report.found, JSON.stringify(report));
+  assert.equal((await admin<{ count: number }>('/synthetic')).count, 0);
 });

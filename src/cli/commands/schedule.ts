@@ -5,7 +5,7 @@ import type { Sink } from '../../core/outputs.ts';
 import { parseCommandArgs, numberFlag } from '../args.ts';
 import { loadConfig } from '../../engine/index.ts';
 import { Alerter, Outbox, resolveChannels, DEFAULT_IMPACT_RULES } from '../../alerting/index.ts';
-import { BUILTIN_CHECKS, CronTicks, Daemon, assertValidProbes, jobFactory, loadProbes, serveUntilSignal, validateProbes } from '../../scheduler/index.ts';
+import { BUILTIN_CHECKS, CronTicks, Daemon, assertValidProbes, jobFactory, loadProbes, serveUntilSignal, sweepOrphans, validateProbes } from '../../scheduler/index.ts';
 import { prepareEnvironment, type PreparedEnvironment } from '../environments.ts';
 
 /**
@@ -82,11 +82,10 @@ export default async function schedule(argv: string[]): Promise<number> {
       stateDir,
       healthIntervalMs: settings.healthIntervalMs,
       log,
-      sweep: async ({ unfinished }) => ({
-        found: unfinished.length,
-        cleaned: 0,
-        message: unfinished.length ? `runs interrupted last time: ${unfinished.map((e) => e.key).join(', ')}; the engine's orphan sweep undoes what they placed on their next run` : undefined,
-      }),
+      sweep: async ({ unfinished, signal }) => {
+        if (unfinished.length) log(`runs interrupted last time: ${unfinished.map((e) => e.key).join(', ')}; what they placed is swept once it is older than orphanSweep.olderThanMs`);
+        return sweepOrphans({ config: loaded, overrides, log }, probes.map((p) => p.probe), signal);
+      },
     });
     const healthPort = numberFlag('health-port', values['health-port'], settings.healthPort ?? 9464, { min: 0, integer: true });
     const { code } = await serveUntilSignal(daemon, {
