@@ -7,7 +7,14 @@ import { runScenarios, type LoadedConfig, type SystemOverride } from '../../src/
 import { referenceSystems } from '../../src/config/reference-stack.ts';
 import { sandboxOverrides } from '../../src/cli/environments.ts';
 import { ediOrderScenario, ediSystem } from '../../src/edi/scenario.ts';
+import { ediPoints, evaluateFileArrival } from '../../src/edi/index.ts';
 import type { ScenarioResult } from '../../src/core/result.ts';
+import type { Sink } from '../../src/core/outputs.ts';
+import { InfluxSink } from '../../src/sinks/influx.ts';
+import { startInfluxd } from '../support/influxd.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // The EDI order scenario against the real sandbox with the gateway mounted in front of its
 // middleware (b2b order channel), one run per milestone outcome and fault.
@@ -47,7 +54,7 @@ const scenario = ediOrderScenario({
   ],
 });
 
-async function run(faults: Record<string, string> = {}, sla: Record<string, number> = {}, graceFactor = 3): Promise<ScenarioResult> {
+async function run(faults: Record<string, string> = {}, sla: Record<string, number> = {}, graceFactor = 3, sinks: Sink[] = []): Promise<ScenarioResult> {
   ediFaults.clear();
   for (const [k, v] of Object.entries(faults)) ediFaults.set(k, v);
   const systems = { ...referenceSystems('v1'), edi: ediSystem({ partner: 'SYNTHPROBE' }) };
@@ -65,6 +72,7 @@ async function run(faults: Record<string, string> = {}, sla: Record<string, numb
     environment: 'sandbox-edi',
     systemsOverride,
     sweep: false,
+    sinks,
     polling: { initialMs: 10, maxMs: 50, graceFactor },
     // Generous SLAs where a test expects 'met', so a busy machine does not turn them late.
     sla: { 'edi.acknowledged': 5000, 'erp.created': 5000, 'edi.poAcknowledged': 5000, 'wms.shipped': 5000, 'edi.asnReceived': 5000, ...sla },
@@ -142,4 +150,35 @@ test('fault edi.lateFile: acknowledgements and ASNs arrive after their SLA: late
   assert.equal(ms['edi.asnReceived']!.status, 'late');
   assert.equal(ms['erp.created']!.status, 'met');
   assert.equal(r.status, 'warning');
+});
+
+test('the EDI scenario lands in InfluxDB like the other channels: milestone and scenario_run points tagged channel=edi', async (t) => {
+  const influx = await startInfluxd();
+  t.after(() => influx.stop());
+  const spoolDir = mkdtempSync(join(tmpdir(), 'syncprobe-edi-spool-'));
+  t.after(() => rmSync(spoolDir, { recursive: true, force: true }));
+  const sink = new InfluxSink({ url: influx.database('edi'), spoolDir, flushIntervalMs: 20, log: () => undefined });
+  await sink.start();
+  const r = await run({ 'edi.asnTotalsMismatch': '' }, {}, 3, [sink]);
+  // A check's points go the same way: a late file for partner SYNTHPROBE.
+  const late = evaluateFileArrival({ partner: 'SYNTHPROBE', folder: gw.outbox, pattern: '856_*', window: { by: '2026-12-03T06:00:00Z' } }, [{ name: '856_SYNTHPROBE_1.x12', mtimeMs: Date.parse('2026-12-03T06:07:00Z'), size: 10 }], new Date('2026-12-03T07:00:00Z'));
+  sink.add(ediPoints('edi-file-arrival', late, { environment: 'sandbox-edi', probe: 'asn-file', at: Date.parse('2026-12-03T07:00:00Z') }));
+  await sink.stop();
+  assert.equal(sink.stats().written, r.milestones.length + 2);
+  const checks = await influx.query(`SELECT status, status_code, late_minutes, problems FROM edi_check WHERE partner = 'SYNTHPROBE'`, 'edi');
+  assert.deepEqual(checks.results[0]?.series?.[0]?.values.map((v) => v.slice(1)), [['warning', 1, 7, 'edi.fileLate']]);
+  const ms = await influx.query(`SELECT latency_ms, correlation_id FROM milestone WHERE channel = 'edi' GROUP BY milestone, status, class`, 'edi');
+  const series = ms.results[0]?.series ?? [];
+  const seen = Object.fromEntries(series.map((s) => [s.tags!.milestone, [s.tags!.status, s.tags!.class ?? '']]));
+  assert.deepEqual(seen, {
+    'edi.accepted': ['met', ''],
+    'edi.acknowledged': ['met', ''],
+    'erp.created': ['met', ''],
+    'edi.poAcknowledged': ['met', ''],
+    'wms.shipped': ['met', ''],
+    'edi.asnReceived': ['error', 'data'],
+  });
+  assert.ok(series.every((s) => s.values[0]![2] === r.correlationId));
+  const runs = await influx.query(`SELECT milestones_failed FROM scenario_run WHERE channel = 'edi' AND status = 'critical'`, 'edi');
+  assert.deepEqual(runs.results[0]?.series?.[0]?.values.map((v) => v[1]), [1]);
 });
