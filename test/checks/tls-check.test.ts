@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
+import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { createPki, type Pki } from '../../sandbox/pki.ts';
 import { checkTls, toPoints } from '../../src/checks/tls/index.ts';
@@ -27,6 +28,7 @@ let soonPort: number;
 let legacyPort: number;
 let plainPort: number;
 let silentPort: number;
+let mtlsPort: number;
 
 before(async () => {
   pki = await createPki();
@@ -45,6 +47,8 @@ before(async () => {
   okPort = await mk(ok);
   soonPort = await mk(soon);
   legacyPort = await mk(ok, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' });
+  // TLS 1.2 with a required client certificate: the server ends the handshake with an alert.
+  mtlsPort = await mk(ok, { maxVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: true, ca: pki.caPem });
   const plain = net.createServer((s) => s.on('data', () => s.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n')).on('error', () => {}));
   servers.push(plain);
   plainPort = await listen(plain);
@@ -98,6 +102,26 @@ test('a port that answers plain HTTP: not-tls', async () => {
   const doc = await checkTls(`127.0.0.1:${plainPort}`, { timeoutMs: 20_000 });
   assert.equal(doc.problems[0]!.code, 'not-tls');
   assert.match(doc.problems[0]!.message, /does not speak TLS/);
+});
+
+test('a TLS 1.2 server that demands a client certificate: handshake-failed, with the likely cause', async () => {
+  const doc = await checkTls(`127.0.0.1:${mtlsPort}`, { caPem: pki.caPem, timeoutMs: 20_000 });
+  assert.equal(doc.status, 'critical');
+  assert.deepEqual(doc.problems.map((p) => p.code), ['handshake-failed']);
+  assert.match(doc.problems[0]!.message, /alert handshake failure.*client certificate/);
+});
+
+test('a DER certificate file is read like PEM; partial thresholds fall back to the defaults', async () => {
+  const { certPem } = await pki.issueServerCert({ expiresInDays: 20 });
+  const der = join(dir, 'partner.cer');
+  await writeFile(der, new X509Certificate(certPem).raw);
+  const doc = await checkCertFile(der, { thresholds: { critDays: 3 } });
+  assert.equal(doc.certificates.length, 1);
+  assert.equal(doc.daysLeft, 19);
+  assert.deepEqual(doc.problems.map((p) => [p.code, p.severity]), [['expiring', 'warning']]);
+  const junk = join(dir, 'junk.der');
+  await writeFile(junk, Buffer.from([0x30, 0x82, 0x01, 0x00, 0xff, 0xee]));
+  await assert.rejects(checkCertFile(junk), (e: unknown) => e instanceof UsageError && /neither PEM nor a DER certificate/.test(e.message));
 });
 
 test('a server that accepts and never answers: timeout within the timeout', async () => {

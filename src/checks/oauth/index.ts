@@ -26,7 +26,8 @@ export interface OAuthCheckOptions {
   /** Expected aud of JWT access tokens; default: the resource. */
   audience?: string;
   caPem?: string;
-  thresholds?: ExpiryThresholds;
+  /** Missing fields fall back to 30 / 7 days. */
+  thresholds?: Partial<ExpiryThresholds>;
   /** Configured client-secret expiry (the identity provider's admin console date). */
   secretExpiresAt?: Date;
   /** Directory for rotation state; null disables it. Default .syncprobe/state. */
@@ -225,7 +226,7 @@ export async function checkOAuth(opts: OAuthCheckOptions): Promise<OAuthCheckDoc
     previous,
     configuredSecretExpiresAt: opts.secretExpiresAt ? Math.floor(opts.secretExpiresAt.getTime() / 1000) : null,
   };
-  const verdict = evaluateOAuth(facts, { thresholds: opts.thresholds ?? DEFAULT_THRESHOLDS, maxClockSkewS: opts.maxClockSkewS ?? 60 });
+  const verdict = evaluateOAuth(facts, { thresholds: { ...DEFAULT_THRESHOLDS, ...opts.thresholds }, maxClockSkewS: opts.maxClockSkewS ?? 60 });
 
   if (file && jwks?.facts.ok) {
     const next: RotationState = {

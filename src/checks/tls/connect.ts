@@ -107,7 +107,9 @@ function classify(err: NodeJS.ErrnoException, tcpConnected: boolean, where: stri
   }
   // A TLS alert from the peer proves it speaks TLS; anything else after connect means it does not.
   if (/alert|no protocols available|unsupported protocol|no shared cipher|handshake failure/i.test(err.message) && !/wrong version number|packet length too long|record layer failure|http request/i.test(err.message)) {
-    return { ok: false, code: 'handshake-failed', message: `${where} speaks TLS but the handshake failed: ${opensslReason(err.message)}` };
+    const reason = opensslReason(err.message);
+    const hint = /handshake failure|certificate required/i.test(reason) ? ' (a server that requires a client certificate answers this way; no protocol or cipher in common is the other usual cause)' : '';
+    return { ok: false, code: 'handshake-failed', message: `${where} speaks TLS but the handshake failed: ${reason}${hint}` };
   }
   return { ok: false, code: 'not-tls', message: `${where} does not speak TLS on this port (${opensslReason(err.message)})` };
 }

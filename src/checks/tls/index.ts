@@ -64,7 +64,8 @@ export interface TlsCheckOptions {
   /** PEM text of the trust anchors; default: the system trust store. */
   caPem?: string;
   servername?: string;
-  thresholds?: ExpiryThresholds;
+  /** Missing fields fall back to 30 / 7 days. */
+  thresholds?: Partial<ExpiryThresholds>;
   timeoutMs?: number;
   /** Clock for the verdict (tests). */
   now?: () => number;
@@ -123,7 +124,7 @@ function withDays(facts: CertFacts[], nowMs: number): ChainEntry[] {
 export async function checkTls(target: string, opts: TlsCheckOptions = {}): Promise<TlsCheckDocument> {
   const { host, port } = parseTlsTarget(target);
   const anchors = anchorsFrom(opts.caPem, '--ca');
-  const thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS;
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
   const servername = opts.servername ?? host;
   const hs = await tlsHandshake({ host, port, servername, timeoutMs: opts.timeoutMs ?? 10_000 });
   const nowMs = (opts.now ?? Date.now)();
@@ -189,24 +190,39 @@ export async function checkTls(target: string, opts: TlsCheckOptions = {}): Prom
 export interface CertFileCheckOptions {
   /** PEM text of trust anchors: when given, the bundle's chain is verified against them. */
   caPem?: string;
-  thresholds?: ExpiryThresholds;
+  thresholds?: Partial<ExpiryThresholds>;
   now?: () => number;
 }
 
-/** Verdicts for a PEM file (one certificate or a bundle, leaf first). Unreadable or garbage files are a UsageError. */
+/** PEM (one or more certificates) or a single DER certificate, as partners send .cer files either way. */
+function parseCertificateFile(bytes: Buffer, path: string): X509Certificate[] {
+  const text = bytes.toString('latin1');
+  if (!text.includes('-----BEGIN') && bytes[0] === 0x30) {
+    try {
+      const cert = new X509Certificate(bytes);
+      certFacts(cert);
+      return [cert];
+    } catch (err) {
+      throw new UsageError(`is neither PEM nor a DER certificate (${(err as Error).message})`, path, 'pass a PEM or DER certificate file');
+    }
+  }
+  return parsePemCertificates(text, path);
+}
+
+/** Verdicts for a certificate file (PEM with one certificate or a bundle, leaf first; or DER). Unreadable or garbage files are a UsageError. */
 export async function checkCertFile(path: string, opts: CertFileCheckOptions = {}): Promise<CertFileCheckDocument> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : `cannot be read (${(err as Error).message})`, path, 'give the path of a readable PEM certificate file');
   }
-  const certs = parsePemCertificates(text, path);
+  const certs = parseCertificateFile(bytes, path);
   const nowMs = (opts.now ?? Date.now)();
   const facts = certs.map(certFacts);
   const trust = opts.caPem !== undefined ? assessTrust(certs, anchorsFrom(opts.caPem, '--ca')) : null;
-  const verdict = evaluateCertificates({ chain: facts, nowMs, thresholds: opts.thresholds ?? DEFAULT_THRESHOLDS, trust, hostname: null, tlsVersion: null });
+  const verdict = evaluateCertificates({ chain: facts, nowMs, thresholds: { ...DEFAULT_THRESHOLDS, ...opts.thresholds }, trust, hostname: null, tlsVersion: null });
   const leaf = facts[0]!;
   return {
     check: 'cert-file',
