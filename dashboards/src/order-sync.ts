@@ -67,35 +67,6 @@ export function orderSync(): Dashboard {
       },
       {
         type: 'timeseries',
-        title: 'Latency p50 / p95 against SLA: $milestone',
-        description: 'Harness-observed latency of the milestone from its SLA start milestone, per channel; the dashed line is the SLA.',
-        w: 12,
-        h: 8,
-        repeat: { variable: 'milestone', direction: 'h', maxPerRow: 2 },
-        queries: [
-          {
-            query: `SELECT percentile("latency_ms", 50) AS "p50", percentile("latency_ms", 95) AS "p95" FROM "milestone" WHERE ${where(...ORDERS, `"milestone" =~ /^$milestone$/`)} GROUP BY time($__interval), "channel" fill(none)`,
-            alias: '$tag_channel $col',
-          },
-          {
-            query: `SELECT max("sla_ms") AS "SLA" FROM "milestone" WHERE ${where(...ORDERS, `"milestone" =~ /^$milestone$/`)} GROUP BY time($__interval) fill(previous)`,
-            alias: 'SLA',
-          },
-        ],
-        unit: 'ms',
-        overrides: [
-          {
-            matcher: { id: 'byName', options: 'SLA' },
-            properties: [
-              { id: 'color', value: { mode: 'fixed', fixedColor: 'red' } },
-              { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
-              { id: 'custom.fillOpacity', value: 0 },
-            ],
-          },
-        ],
-      },
-      {
-        type: 'timeseries',
         title: 'Late and missing milestones by warehouse',
         description: 'When order milestones started to be late or missing, and in which warehouse.',
         w: 12,
@@ -135,6 +106,35 @@ export function orderSync(): Dashboard {
           },
         ],
         overrides: [{ matcher: { id: 'byName', options: 'Time' }, properties: [{ id: 'displayName', value: 'Since' }] }],
+      },
+      {
+        type: 'timeseries',
+        title: 'Latency p50 / p95 against SLA: $milestone',
+        description: 'Harness-observed latency of the milestone from its SLA start milestone, per channel; the dashed line is the SLA.',
+        w: 24,
+        h: 8,
+        repeat: { variable: 'milestone', direction: 'h', maxPerRow: 2 },
+        queries: [
+          {
+            query: `SELECT percentile("latency_ms", 50) AS "p50", percentile("latency_ms", 95) AS "p95" FROM "milestone" WHERE ${where(...ORDERS, `"milestone" =~ /^$milestone$/`)} GROUP BY time($__interval), "channel" fill(none)`,
+            alias: '$tag_channel $col',
+          },
+          {
+            query: `SELECT max("sla_ms") AS "SLA" FROM "milestone" WHERE ${where(...ORDERS, `"milestone" =~ /^$milestone$/`)} GROUP BY time($__interval) fill(previous)`,
+            alias: 'SLA',
+          },
+        ],
+        unit: 'ms',
+        overrides: [
+          {
+            matcher: { id: 'byName', options: 'SLA' },
+            properties: [
+              { id: 'color', value: { mode: 'fixed', fixedColor: 'red' } },
+              { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
+              { id: 'custom.fillOpacity', value: 0 },
+            ],
+          },
+        ],
       },
     ],
   });

@@ -123,6 +123,8 @@ export function validateDashboard(doc: unknown, name: string, ctx: ValidationCon
       const v = defined.get(p.repeat);
       if (!v) add(label, `repeats by $${p.repeat}, which is not a template variable`);
       else if (!v.multi && !v.includeAll) add(label, `repeats by $${p.repeat}, which is neither multi-value nor has All`);
+      // Grafana lays horizontal clones across the row; anything beside the panel ends up under them.
+      if (p.repeatDirection !== 'v' && isObj(g) && g.w !== 24) add(label, `repeats horizontally by $${p.repeat} but is ${String(g.w)} wide: give it the full row (w 24) so its copies do not cover the panels beside it`);
     }
     if (p.type === 'row' || p.type === 'text') return;
     checkDatasource(label, p.datasource);

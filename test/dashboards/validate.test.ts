@@ -28,6 +28,7 @@ const cases: { name: string; change: (d: Doc) => void; expect: RegExp }[] = [
   { name: 'undefined variable in a query', change: (d) => (d.panels[0]!.targets[0]!.query += ' AND "system" =~ /^$system$/'), expect: /uses \$system, which is not a template variable/ },
   { name: 'undefined variable in a title', change: (d) => (d.panels[0]!.title = 'Latency ${region}'), expect: /title: uses \$region/ },
   { name: 'repeat by an undefined variable', change: (d) => (d.panels.find((p) => p.repeat)!.repeat = 'lane'), expect: /repeats by \$lane/ },
+  { name: 'horizontal repeat not on its own row', change: (d) => (d.panels.find((p) => p.repeat)!.gridPos.w = 12), expect: /repeats horizontally by \$milestone but is 12 wide/ },
   { name: 'query without $timeFilter', change: (d) => (d.panels[0]!.targets[0]!.query = 'SELECT mean("met") FROM "milestone" GROUP BY "channel"'), expect: /does not restrict time with \$timeFilter/ },
   { name: 'fixed time bucket', change: (d) => {
       const t = d.panels.flatMap((p) => p.targets).find((x) => x.query.includes('time($__interval)'))!;
