@@ -2,10 +2,14 @@ import { UsageError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { verifyProvider, type VerifyOptions } from './verify.ts';
 
-// Child process of verifyProviderIsolated: one verification, the result over IPC, then exit.
-process.once('message', (opts: VerifyOptions) => {
-  verifyProvider(opts).then(
-    (doc) => process.send!({ ok: true, doc }, () => process.exit(0)),
+// Child process of verifyProvidersIsolated: the verifications in order, the results over IPC, then exit.
+process.once('message', (list: VerifyOptions[]) => {
+  (async () => {
+    const docs = [];
+    for (const opts of list) docs.push(await verifyProvider(opts));
+    return docs;
+  })().then(
+    (docs) => process.send!({ ok: true, docs }, () => process.exit(0)),
     (err: unknown) => {
       const msg =
         err instanceof UsageError

@@ -282,30 +282,43 @@ function parseVerifierOutput(out: unknown): VerifierJson {
  * handed to `onOutput` (the CLI sends it to stderr).
  */
 export async function verifyProviderIsolated(opts: VerifyOptions, onOutput?: (text: string) => void): Promise<ContractDocument> {
-  if (opts.auth) registerSecret(opts.auth.clientSecret);
-  const dispatcher = newDispatcher(opts);
-  try {
-    const pre = await preflight(opts, dispatcher);
-    if (pre.kind === 'done') return pre.doc;
-  } finally {
-    await dispatcher.close();
+  return (await verifyProvidersIsolated([opts], onOutput))[0]!;
+}
+
+/** Several providers, one child process (its start-up is most of the cost of a small verification). */
+export async function verifyProvidersIsolated(list: VerifyOptions[], onOutput?: (text: string) => void): Promise<ContractDocument[]> {
+  const results: (ContractDocument | undefined)[] = new Array(list.length);
+  const todo: number[] = [];
+  for (const [i, opts] of list.entries()) {
+    if (opts.auth) registerSecret(opts.auth.clientSecret);
+    const dispatcher = newDispatcher(opts);
+    try {
+      const pre = await preflight(opts, dispatcher);
+      if (pre.kind === 'done') results[i] = pre.doc;
+      else todo.push(i);
+    } finally {
+      await dispatcher.close();
+    }
   }
+  if (todo.length === 0) return results as ContractDocument[];
   const worker = fileURLToPath(new URL('./verify-worker.ts', import.meta.url));
-  return new Promise((resolve, reject) => {
+  const docs = await new Promise<ContractDocument[]>((resolve, reject) => {
     const child = fork(worker, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: process.env });
     let settled = false;
     const out = (b: Buffer) => onOutput?.(redact(b.toString('utf8')));
     child.stdout!.on('data', out);
     child.stderr!.on('data', out);
-    child.on('message', (m: { ok: boolean; doc?: ContractDocument; usage?: { message: string; where?: string; hint?: string }; error?: string }) => {
+    child.on('message', (m: { ok: boolean; docs?: ContractDocument[]; usage?: { message: string; where?: string; hint?: string }; error?: string }) => {
       settled = true;
-      if (m.ok) resolve(m.doc!);
+      if (m.ok) resolve(m.docs!);
       else if (m.usage) reject(new UsageError(m.usage.message, m.usage.where, m.usage.hint));
       else reject(new Error(m.error));
     });
     child.on('exit', (code) => {
       if (!settled) reject(new Error(`contract verification process ended (code ${code}) without a result`));
     });
-    child.send(opts);
+    child.send(todo.map((i) => list[i]!));
   });
+  todo.forEach((i, k) => (results[i] = docs[k]));
+  return results as ContractDocument[];
 }

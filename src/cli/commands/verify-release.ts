@@ -11,7 +11,7 @@ import { loadOpenApi } from '../../contracts/openapi.ts';
 import { diffSpecs, pathTemplates } from '../../contracts/spec-diff.ts';
 import { usageFromContracts } from '../../contracts/usage.ts';
 import { isHttpInteraction, loadPactDir, type PactFile } from '../../contracts/pacts.ts';
-import { DEFAULT_PACTS_DIR, unreachableReason, verifyProviderIsolated, type ContractDocument } from '../../contracts/verify.ts';
+import { DEFAULT_PACTS_DIR, unreachableReason, verifyProvidersIsolated, type ContractDocument, type VerifyOptions } from '../../contracts/verify.ts';
 import { createSchemaValidator } from '../../contracts/validator.ts';
 import { decideRelease, DEFAULT_THRESHOLDS, type ReleaseInputs } from '../../contracts/release.ts';
 import { buildReport, writeReports } from '../../contracts/release-report.ts';
@@ -60,14 +60,14 @@ function relative(file: string): string {
 async function verifyContracts(loaded: LoadedConfig, env: string, prepared: PreparedEnvironment, pacts: PactFile[], pactsDir: string, log: (s: string) => void): Promise<ContractDocument[]> {
   const providers = [...new Set(pacts.filter((p) => p.interactions.some(isHttpInteraction)).map((p) => p.provider))].sort();
   const { systems } = resolveSystems(loaded, env, prepared.systemsOverride);
-  const docs: ContractDocument[] = [];
+  const list: VerifyOptions[] = [];
   for (const provider of providers) {
     const sys = systems.get(provider);
     if (!sys) continue;
     const statesFromConfig = (sys.settings as { providerStatesUrl?: unknown } | undefined)?.providerStatesUrl;
     const providerStatesUrl = typeof statesFromConfig === 'string' ? statesFromConfig : prepared.sandbox ? `${prepared.sandbox.admin}/provider-states` : undefined;
     log(`verifying the pacts of ${provider} against ${sys.baseUrl}`);
-    const doc = await verifyProviderIsolated({
+    list.push({
       provider,
       baseUrl: sys.baseUrl,
       pactsDir,
@@ -75,9 +75,11 @@ async function verifyContracts(loaded: LoadedConfig, env: string, prepared: Prep
       ...(sys.auth ? { auth: sys.auth } : {}),
       ...(providerStatesUrl ? { providerStatesUrl } : {}),
     });
+  }
+  const docs = await verifyProvidersIsolated(list);
+  for (const doc of docs) {
     const unreachable = doc.problems.find((p) => p.code === 'contract.unreachable');
-    if (unreachable) throw new UsageError(`the candidate cannot be reached: ${unreachable.message}`, `${env}: ${sys.baseUrl}`, 'start the candidate environment or fix its baseUrl');
-    docs.push(doc);
+    if (unreachable) throw new UsageError(`the candidate cannot be reached: ${unreachable.message}`, `${env}: ${doc.baseUrl}`, 'start the candidate environment or fix its baseUrl');
   }
   return docs;
 }
@@ -121,16 +123,17 @@ export default async function verifyReleaseCommand(argv: string[]): Promise<numb
   const notes: string[] = [];
   if (same) notes.push('baseline and candidate are the same environment: one scenario run serves as both');
 
-  const base = await prepareEnvironment(loaded, values.baseline);
-  let cand: PreparedEnvironment | undefined;
+  // The candidate first: an unreachable one ends the verification before anything else starts.
+  const cand = await prepareEnvironment(loaded, values.candidate);
+  let base: PreparedEnvironment | undefined;
   let inputs: ReleaseInputs;
   try {
-    cand = same ? base : await prepareEnvironment(loaded, values.candidate);
     const { systems: candidateSystems } = resolveSystems(loaded, values.candidate, cand.systemsOverride);
     for (const sys of candidateSystems.values()) {
       const why = await unreachableReason(sys.baseUrl, sys.caPem);
       if (why) throw new UsageError(`the candidate's ${sys.name} cannot be reached at ${sys.baseUrl}: ${why}`, `${values.candidate}: ${sys.baseUrl}`, 'start the candidate environment or fix its baseUrl');
     }
+    base = same ? cand : await prepareEnvironment(loaded, values.baseline);
     const validators = [createSchemaValidator(registry)];
     const run = async (env: string, prepared: PreparedEnvironment) => {
       log(`running the scenarios on ${env}`);
@@ -143,8 +146,8 @@ export default async function verifyReleaseCommand(argv: string[]): Promise<numb
     const contracts = await verifyContracts(loaded, values.candidate, cand, pacts, pactsDir, log);
     inputs = { specDiffs, contracts, baseline: baselineRun, candidate: candidateRun, thresholds };
   } finally {
-    await base.stop();
-    if (cand && cand !== base) await cand.stop();
+    await cand.stop();
+    if (base && base !== cand) await base.stop();
   }
 
   const decision = decideRelease(inputs);
