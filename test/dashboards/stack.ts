@@ -117,25 +117,31 @@ export async function recordProbeHistory(influxUrl: string): Promise<Recording> 
     await daemon.start();
     const runAll = () => Promise.all(Object.keys(SCENARIO_PROBES).map((p) => daemon.trigger(p)));
     const checks = () => Promise.all(CHECK_PROBES.map((p) => daemon.trigger(p)));
+    let from = 0;
+    let faultStart = 0;
+    let brokenStart = 0;
+    try {
+      from = Date.now();
+      await checks();
+      await runAll();
 
-    const from = Date.now();
-    await checks();
-    await runAll();
+      faultStart = Date.now();
+      sb.faults.set('inventory.delay', `${FAULTED_WAREHOUSE}:${DELAY_MS}`);
+      await runAll();
 
-    const faultStart = Date.now();
-    sb.faults.set('inventory.delay', `${FAULTED_WAREHOUSE}:${DELAY_MS}`);
-    await runAll();
+      brokenStart = Date.now();
+      sb.faults.clear('inventory.delay');
+      sb.faults.set('wms.tokenExpired', FAULTED_WAREHOUSE);
+      sb.faults.set('channel.drop', 'marketplace');
+      // A second tick while the first run of the probe is still going: skipped as an overlap.
+      await Promise.all([runAll(), daemon.trigger(`stock-${FAULTED_WAREHOUSE}`)]);
+      await checks();
 
-    const brokenStart = Date.now();
-    sb.faults.clear('inventory.delay');
-    sb.faults.set('wms.tokenExpired', FAULTED_WAREHOUSE);
-    sb.faults.set('channel.drop', 'marketplace');
-    // A second tick while the first run of the probe is still going: skipped as an overlap.
-    await Promise.all([runAll(), daemon.trigger(`stock-${FAULTED_WAREHOUSE}`)]);
-    await checks();
-
-    sink.add(assumedPoints(from, faultStart, Date.now()));
-    await daemon.stop(30_000);
+      sink.add(assumedPoints(from, faultStart, Date.now()));
+    } finally {
+      // Also on failure: stops the health timer and flushes and closes the sink, so nothing keeps the test process alive.
+      await daemon.stop(30_000);
+    }
     const deadLetters = existsSync(sink.deadLetterFile)
       ? readFileSync(sink.deadLetterFile, 'utf8')
           .split('\n')
