@@ -26,6 +26,16 @@ export default [
     ],
   }),
   defineProbe({
+    name: 'erp-oauth',
+    check: { type: 'oauth', options: { system: 'erp' } },
+    environment: 'sandbox',
+    cron: '*/15 * * * *',
+    timeoutMs: 30_000,
+    systems: ['erp'],
+    thresholds: { failureThreshold: 1, successThreshold: 1, reminderIntervalMs: 24 * 60 * 60_000 },
+    alerts: [{ channel: 'ops-chat', minSeverity: 'warning' }],
+  }),
+  defineProbe({
     name: 'erp-tls',
     check: { type: 'tls', options: { system: 'erp' } },
     environment: 'sandbox',

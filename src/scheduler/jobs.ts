@@ -1,4 +1,6 @@
 import { checkTls, toPoints as tlsPoints } from '../checks/tls/index.ts';
+import { checkOAuth, toPoints as oauthPoints } from '../checks/oauth/index.ts';
+import { registerSecret } from '../core/redact.ts';
 import { newCorrelationId, runScenarios, resolveSystems, SystemClient, type LoadedConfig, type RunOptions, type SystemOverride } from '../engine/index.ts';
 import { redact } from '../core/redact.ts';
 import type { SweepReport } from './daemon.ts';
@@ -9,7 +11,7 @@ import { MiddlewareReconciliation, reconcile, reconciliationOutcome } from './ch
 import type { HttpTarget } from './checks/http.ts';
 
 /** Check types a probe can name in `check.type`. */
-export const BUILTIN_CHECKS = ['backlog', 'reconciliation', 'tls'] as const;
+export const BUILTIN_CHECKS = ['backlog', 'reconciliation', 'tls', 'oauth'] as const;
 
 export interface JobDeps {
   config: LoadedConfig;
@@ -74,6 +76,38 @@ export function jobFactory(deps: JobDeps): (p: ProbeDefinition) => ProbeJob {
           const doc = await checkTls(where, { caPem: t.caPem, thresholds: opts.thresholds as never });
           const o = outcomeFromCheck(doc, p, 'system');
           return { ...o, points: tlsPoints(doc, { target: where, environment: p.environment }) };
+        };
+      }
+      case 'oauth': {
+        // The client of a system in the config (options.system), or one named outright with its secret in an environment variable.
+        return async () => {
+          let auth: { issuer?: string; tokenUrl?: string; clientId?: string; clientSecret?: string; scope?: string; resource?: string; caPem?: string };
+          const system = String(opts.system ?? 'erp');
+          const { systems } = resolveSystems(deps.config, p.environment, deps.overrides?.[p.environment]);
+          const sys = systems.get(system);
+          if (opts.clientSecretEnv) {
+            const secret = process.env[String(opts.clientSecretEnv)];
+            registerSecret(secret);
+            if (!secret) return failedOutcome(p, 'run', `environment variable ${String(opts.clientSecretEnv)} is not set`, 'unknown');
+            auth = { issuer: opts.issuer as string | undefined, tokenUrl: opts.tokenUrl as string | undefined, clientId: String(opts.clientId ?? ''), clientSecret: secret, scope: opts.scope as string | undefined, resource: opts.resource as string | undefined, caPem: sys?.caPem };
+          } else {
+            if (!sys?.auth) return failedOutcome(p, 'run', `system '${system}' of ${p.environment} has no OAuth client to check`, 'unknown');
+            auth = { ...sys.auth, caPem: sys.caPem };
+          }
+          const doc = await checkOAuth({
+            issuer: auth.issuer,
+            tokenUrl: auth.tokenUrl,
+            clientId: auth.clientId ?? '',
+            clientSecret: auth.clientSecret ?? '',
+            scope: auth.scope,
+            resource: auth.resource,
+            caPem: auth.caPem,
+            stateDir: (opts.stateDir as string | undefined) ?? null,
+          });
+          const warehouse = opts.warehouse ? String(opts.warehouse) : undefined;
+          const o = outcomeFromCheck(doc, p, warehouse ? 'warehouse' : 'system');
+          const results = warehouse ? o.results.map((r) => ({ ...r, key: `${p.name}/oauth/warehouse=${warehouse}`, scope: `warehouse=${warehouse}` })) : o.results;
+          return { ...o, results, points: oauthPoints(doc, { target: `${auth.clientId}@${auth.issuer ?? auth.tokenUrl}`, environment: p.environment }) };
         };
       }
       default:

@@ -151,3 +151,31 @@ test('orphan sweep at start: synthetic orders left by an earlier process are can
   assert.equal(report.cleaned, report.found, JSON.stringify(report));
   assert.equal((await admin<{ count: number }>('/synthetic')).count, 0);
 });
+
+test('tls and oauth probes on the sandbox: healthy ERP client ok; an expired client secret of a warehouse connector is critical for that warehouse', async () => {
+  const sb = env.sandbox!;
+  const make = jobFactory(deps());
+  const ctx = (p: ProbeDefinition) => ({ signal: new AbortController().signal, probe: p, runId: 'r', idempotencyKey: 'k', scheduledAt: new Date(), source: 'schedule' as const, sinks: [] });
+  const tls = probe({ name: 'erp-tls', scenario: undefined, check: { type: 'tls', options: { system: 'erp' } }, environment: 'sandbox' });
+  const t = await make(tls)(ctx(tls));
+  assert.equal(t.status, 'ok', t.results[0]?.reason);
+  assert.ok(t.points.some((x) => x.measurement === 'tls_cert'));
+
+  const erp = probe({ name: 'erp-oauth', scenario: undefined, check: { type: 'oauth', options: { system: 'erp' } }, environment: 'sandbox' });
+  const o = await make(erp)(ctx(erp));
+  assert.equal(o.status, 'ok', o.results[0]?.reason);
+  assert.ok(o.points.some((x) => x.measurement === 'oauth_client'));
+
+  const expired = sb.clients.find((c) => c.clientId === 'syncprobe-expired')!;
+  process.env.SP_TEST_EXPIRED_SECRET = expired.clientSecret;
+  const wh = probe({
+    name: 'east-connector',
+    scenario: undefined,
+    check: { type: 'oauth', options: { tokenUrl: sb.oauth.tokenEndpoint, clientId: 'syncprobe-expired', clientSecretEnv: 'SP_TEST_EXPIRED_SECRET', resource: sb.oauth.resource, warehouse: 'WH-EAST' } },
+    environment: 'sandbox',
+  });
+  const w = await make(wh)(ctx(wh));
+  assert.equal(w.status, 'critical');
+  assert.deepEqual([w.results[0]!.key, w.results[0]!.impact.scope], ['east-connector/oauth/warehouse=WH-EAST', 'warehouse']);
+  assert.ok(!JSON.stringify(w).includes(expired.clientSecret!), 'the secret appears nowhere in the outcome');
+});
