@@ -61,7 +61,8 @@ export function httpRequest(
     const timer = setTimeout(() => fail(new HttpTransportError('timeout', `${where} did not answer within ${opts.timeoutMs / 1000}s`)), opts.timeoutMs);
     req.on('error', (e: NodeJS.ErrnoException) => {
       const code = e.code ?? '';
-      if (TLS_ERRORS.test(code)) fail(new HttpTransportError('tls-error', `${where}: TLS verification failed (${code}: ${e.message}); pass the issuer's CA with --ca`));
+      if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) fail(new HttpTransportError('tls-error', `${where}: TLS handshake failed (${/error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(e.message)?.[1] ?? e.message.trim()}): check that the URL's port serves HTTPS`));
+      else if (TLS_ERRORS.test(code)) fail(new HttpTransportError('tls-error', `${where}: TLS verification failed (${code}: ${e.message}); pass the issuer's CA with --ca`));
       else if (code === 'ECONNREFUSED') fail(new HttpTransportError('unreachable', `${where} is unreachable: connection refused`));
       else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') fail(new HttpTransportError('unreachable', `${where} is unreachable: host name does not resolve`));
       else fail(new HttpTransportError('unreachable', `${where} is unreachable: ${code || e.message}`));

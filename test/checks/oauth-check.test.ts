@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
+import http from 'node:http';
 import { createPki, type Pki } from '../../sandbox/pki.ts';
 import { ERP_RESOURCE, startOAuthServer, type OAuthServer } from '../../sandbox/oauth.ts';
 import { checkOAuth, toPoints, type OAuthCheckOptions } from '../../src/checks/oauth/index.ts';
@@ -122,7 +123,7 @@ test('the issuer must match exactly', async () => {
   assert.equal(doc.status, 'critical');
 });
 
-test('unreachable issuer and untrusted TLS are critical with their codes', async () => {
+test('unreachable issuer, untrusted TLS and plain HTTP are critical with their codes', async () => {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const port = (s.address() as net.AddressInfo).port;
@@ -133,6 +134,15 @@ test('unreachable issuer and untrusted TLS are critical with their codes', async
   const untrusted = await checkOAuth(noCa);
   assert.deepEqual(untrusted.problems.map((p) => p.code), ['tls-error']);
   assert.match(untrusted.problems[0]!.message, /--ca/);
+  const plain = http.createServer((_q, r) => r.end('{}'));
+  await new Promise<void>((r) => plain.listen(0, '127.0.0.1', () => r()));
+  try {
+    const notTls = await checkOAuth(opts('syncprobe-probe', { issuer: `https://127.0.0.1:${(plain.address() as net.AddressInfo).port}/oidc` }));
+    assert.deepEqual(notTls.problems.map((p) => p.code), ['tls-error']);
+    assert.match(notTls.problems[0]!.message, /wrong version number.*serves HTTPS/);
+  } finally {
+    await new Promise<void>((r) => plain.close(() => r()));
+  }
 });
 
 test('key rotation between runs: informational with the old key served, a warning when it disappears', async (t) => {
