@@ -16,6 +16,7 @@ import {
   el,
   parseX12,
   read850,
+  read997,
   type Built,
   type Envelope,
   type FunctionalAck,
@@ -111,6 +112,16 @@ export interface TrackedPo {
   order: PurchaseOrder;
 }
 
+/** A 997 the partner sent for one of the gateway's outbound groups. */
+export interface InboundAck {
+  partner: string;
+  receivedAt: string;
+  /** AK102: the gateway's group (855, 856 or 810) it acknowledges, and AK101 its functional id. */
+  groupControlNumber: string;
+  functionalId: string;
+  status: string;
+}
+
 export interface Receipt {
   messageId: string;
   originalMessageId: string | null;
@@ -161,6 +172,8 @@ export interface EdiGateway {
   /** Mailbox contents that have arrived (availableAt <= now). */
   mailbox(q?: { partner?: string; type?: string; correlationId?: string }): MailboxEntry[];
   purchaseOrders(q?: { correlationId?: string; poNumber?: string }): TrackedPo[];
+  /** 997s received from partners for the gateway's own documents. */
+  inboundAcks(q?: { partner?: string }): InboundAck[];
   reset(): void;
   stop(): Promise<void>;
 }
@@ -210,6 +223,7 @@ export async function startEdiGateway(opts: EdiGatewayOptions): Promise<EdiGatew
   const entries: MailboxEntry[] = [];
   const bodies = new Map<string, string>();
   const pos: TrackedPo[] = [];
+  const inboundAcks: InboundAck[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const queues = new Map<string, Promise<void>>();
   const pending = new Set<Promise<unknown>>();
@@ -345,6 +359,14 @@ export async function startEdiGateway(opts: EdiGatewayOptions): Promise<EdiGatew
 
     for (let ack of result.acks) {
       const group = ic.groups.find((g) => g.controlNumber === ack.groupControlNumber)!;
+      if (group.functionalId === 'FA') {
+        // The partner's 997s for our 855/856/810: kept, never acknowledged themselves.
+        for (const tx of group.transactions.filter((t) => t.type === '997')) {
+          const fa = read997(tx);
+          inboundAcks.push({ partner, receivedAt: new Date(receivedAt).toISOString(), groupControlNumber: fa.groupControlNumber, functionalId: fa.functionalId, status: fa.status });
+        }
+        continue;
+      }
       if (rejectSpec !== undefined && group.functionalId === 'PO') ack = rejectByFault(ack, parsed, rejectSpec);
       const accepted = new Set(ack.transactions.filter((t) => t.status === 'A' || t.status === 'E').map((t) => t.controlNumber));
       let firstCorrelation: string | null = null;
@@ -607,6 +629,10 @@ export async function startEdiGateway(opts: EdiGatewayOptions): Promise<EdiGatew
       const poNumber = url.searchParams.get('poNumber') ?? undefined;
       return send(res, 200, { items: listPos({ correlationId, poNumber }) });
     }
+    if (req.method === 'GET' && url.pathname === '/acks') {
+      const partner = url.searchParams.get('partner') ?? undefined;
+      return send(res, 200, { items: inboundAcks.filter((a) => !partner || a.partner === partner) });
+    }
     if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', dropDir, inbox, outbox });
     return send(res, 404, { error: { code: 'not_found', message: `no route ${req.method} ${url.pathname}; routes: POST /as2, GET /mailbox/PARTNER, GET /mailbox/PARTNER/ID, GET /purchase-orders` } });
   }
@@ -631,6 +657,7 @@ export async function startEdiGateway(opts: EdiGatewayOptions): Promise<EdiGatew
     notifyShipment,
     receive,
     mailbox: available,
+    inboundAcks: (q) => inboundAcks.filter((a) => !q?.partner || a.partner === q.partner),
     purchaseOrders: (q) => pos.filter((p) => (!q?.correlationId || p.correlationId === q.correlationId) && (!q?.poNumber || p.poNumber === q.poNumber)),
     reset() {
       for (const t of timers) clearTimeout(t);
@@ -639,6 +666,7 @@ export async function startEdiGateway(opts: EdiGatewayOptions): Promise<EdiGatew
       entries.length = 0;
       bodies.clear();
       pos.length = 0;
+      inboundAcks.length = 0;
     },
     async stop() {
       if (stopped) return;

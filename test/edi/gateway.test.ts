@@ -6,6 +6,7 @@ import { createPki, type Pki } from '../../sandbox/pki.ts';
 import { EDI_FAULTS, startEdiGateway, type EdiGateway, type EdiOrder } from '../../sandbox/edi/index.ts';
 import {
   build850,
+  build997,
   checkAckText,
   checkAsnText,
   ControlNumbers,
@@ -334,4 +335,26 @@ test('faults given as the sandbox FaultController gives them ({name, value?} obj
   const entry = await until('997', () => gw.mailbox({ type: '997' })[0]);
   assert.equal(entry.acknowledges?.status, 'R');
   assert.equal(gw.purchaseOrders()[0]!.status, 'rejected');
+});
+
+test("the partner's 997 for an 855 is recorded and never acknowledged in turn", async (t) => {
+  const { gw } = await setup(t);
+  const po = order();
+  await post(gw, x850(po).text);
+  await waitFor(gw, '997', po.correlationId!);
+  await gw.notifyOrderCreated({ correlationId: po.correlationId!, orderNumber: 'SO-7' });
+  await waitFor(gw, '855', po.correlationId!);
+  const entry = gw.mailbox({ type: '855' })[0]!;
+  const theirAck = build997(
+    { functionalId: 'PR', groupControlNumber: entry.groupControlNumber, status: 'A', included: 1, received: 1, accepted: 1, codes: [], transactions: [{ type: '855', controlNumber: entry.transactionControlNumber, status: 'A', codes: [], errors: [] }] },
+    { sender: { id: PARTNER }, receiver: { id: 'SANDBOXDIST' }, controlNumbers: buyerNumbers },
+  );
+  const receipt = await post(gw, theirAck.text);
+  assert.match(receipt.disposition, /; processed$/);
+  const acks = JSON.parse((await httpsCall(`${gw.url}/acks?partner=${PARTNER}`, { ca: pki.caPem })).text) as { items: { groupControlNumber: string; functionalId: string; status: string }[] };
+  assert.deepEqual(acks.items.map((a) => [a.functionalId, a.groupControlNumber, a.status]), [['PR', entry.groupControlNumber, 'A']]);
+  // Documents leave in order: once a later 856 is in the mailbox, a 997 in answer would be too.
+  await gw.notifyShipment({ correlationId: po.correlationId!, shipmentId: 'ASN-7' });
+  await waitFor(gw, '856', po.correlationId!);
+  assert.equal(gw.mailbox({ type: '997' }).length, 1, 'only the 997 for the 850');
 });
