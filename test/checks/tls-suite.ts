@@ -176,12 +176,12 @@ export async function buildSuite(): Promise<Suite> {
   };
 }
 
-/** OpenSSL's verdict on a served case: the verify error number (0 when verification passed). */
+/** OpenSSL's verdict on a served case: the verify error number (0 when verification passed), at security level 2 whatever the system default. */
 export async function opensslClientVerdict(port: number, caPath: string, hostname: string): Promise<{ code: number; text: string }> {
   const out = await new Promise<string>((resolve) => {
     const child = execFile(
       'openssl',
-      ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', hostname, '-verify_hostname', hostname, '-CAfile', caPath, '-verify_return_error'],
+      ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', hostname, '-verify_hostname', hostname, '-CAfile', caPath, '-verify_return_error', '-auth_level', '2'],
       { timeout: 60_000 },
       (_err, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
     );
