@@ -63,7 +63,7 @@ test('receiver down, outbox restarted, receiver up: every notification delivered
 
 test('a slow channel does not hold back another channel', async (t) => {
   const dir = tmp(t);
-  const slow = await startReceiver(() => ({ status: 200, delayMs: 300 }));
+  const slow = await startReceiver(() => ({ status: 200, delayMs: 1500 }));
   const fast = await startReceiver();
   t.after(() => Promise.all([slow.close(), fast.close()]));
   const channels = channelsFor([
