@@ -107,7 +107,7 @@ export class SystemClient {
     private readonly hooks: ClientHooks = {},
   ) {
     this.name = system.name;
-    const connections = system.budget?.maxConcurrent ?? 64;
+    const connections = system.budget?.maxConcurrent ?? 32;
     this.dispatcher = new Agent({ connections, pipelining: 1, keepAliveTimeout: 10_000, connect: system.caPem ? { ca: system.caPem } : undefined });
     this.tokens = system.auth ? new TokenSource(system.auth, this.dispatcher, system.requestTimeoutMs ?? 10_000) : undefined;
     this.limiter = new RateLimiter(system.budget?.requestsPerSecond, system.budget?.burst, system.budget?.maxConcurrent);
@@ -160,26 +160,34 @@ export class SystemClient {
       const attemptSentAt = Date.now();
       let res: Dispatcher.ResponseData;
       let text: string;
+      // One controller per request, tied by hand to the caller's signal: AbortSignal.any() on a
+      // long-lived scenario signal keeps every request's signal alive and gets slow at scale.
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+      const onAbort = () => ac.abort(opts.signal!.reason);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        const signals = [AbortSignal.timeout(timeoutMs)];
-        if (opts.signal) signals.push(opts.signal);
         res = await request(url, {
           method,
           headers,
           body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
           dispatcher: this.dispatcher,
-          signal: AbortSignal.any(signals),
+          signal: ac.signal,
         });
         text = await res.body.text();
       } catch (err) {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
         release();
         if (opts.signal?.aborted) throw opts.signal.reason ?? err;
         const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
-        const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
+        const timedOut = ac.signal.aborted || e.name === 'TimeoutError';
         const code = e.code ?? e.cause?.code;
         const detail = timedOut ? `no answer within ${timeoutMs} ms` : `${code ? code + ': ' : ''}${e.cause?.message ?? e.message}`;
         throw new TransportError(redact(`${where}: ${detail}`), { system: this.name, url, code, timedOut }, { cause: err });
       }
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       release();
       const receivedAt = Date.now();
       const resHeaders = flatHeaders(res.headers);

@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { loadConfig, runScenarios, SystemClient, type LoadedConfig, type SystemOverride, type EngineRunResult } from '../src/engine/index.ts';
+
+/**
+ * Engine benchmarks against the sandbox in its own process (`syncprobe sandbox`), so the harness and
+ * the stack do not share an event loop:
+ *  - timing: B2B transactions with random hop delays; how the reported bounds, the observed and the
+ *    system-reported latency compare with the sandbox's ground truth;
+ *  - scale: N concurrent API-channel transactions; completion, peak RSS, event-loop lag p99.
+ */
+type Row = { name: string; value: number | string; unit?: string };
+
+interface ChildSandbox {
+  services: Record<string, string>;
+  admin: string;
+  caPem: string;
+  admin_: SystemClient;
+  overrides: Record<string, SystemOverride>;
+  stop(): Promise<void>;
+}
+
+async function startChildSandbox(latencyMs: number): Promise<ChildSandbox> {
+  const child: ChildProcess = spawn(process.execPath, ['bin/syncprobe.js', 'sandbox', '--latency-ms', String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+  });
+  const info = JSON.parse(line) as { services: Record<string, string>; admin: string; ca: string };
+  const caPem = readFileSync(info.ca, 'utf8');
+  const admin = new SystemClient({ name: 'admin', baseUrl: info.admin, caPem, lookups: {} });
+  const clients = (await admin.request<{ clients: Array<{ clientId: string; clientSecret?: string }> }>({ path: '/clients' })).body.clients;
+  const probe = clients.find((c) => c.clientId === 'syncprobe-probe')!;
+  const issuer = info.services.oauth!;
+  const overrides: Record<string, SystemOverride> = {};
+  for (const s of ['storefront', 'middleware', 'erp', 'wms', 'notifications']) overrides[s] = { baseUrl: info.services[s], caPem };
+  overrides.housekeeping = { baseUrl: info.admin, caPem };
+  overrides.erp!.auth = { issuer, clientId: probe.clientId, clientSecret: probe.clientSecret!, resource: 'urn:syncprobe:erp', scope: 'erp:read erp:write' };
+  return {
+    services: info.services,
+    admin: info.admin,
+    caPem,
+    admin_: admin,
+    overrides,
+    stop: async () => {
+      await admin.close();
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+const ORDER_EVENTS: Record<string, string> = {
+  'channel.accepted': 'channel.accepted',
+  'middleware.delivered': 'middleware.delivered',
+  'erp.created': 'erp.created',
+  'erp.released': 'erp.released',
+  'wms.allocated': 'wms.allocated',
+  'wms.shipped': 'wms.shipped',
+  'erp.shipmentConfirmed': 'erp.shipmentConfirmed',
+  'notifications.shipped': 'notifications.shipped',
+};
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function truthTimes(admin: SystemClient): Promise<Map<string, Map<string, number>>> {
+  const byCorrelation = new Map<string, Map<string, number>>();
+  for (const event of Object.values(ORDER_EVENTS)) {
+    const { events } = (await admin.request<{ events: Array<{ correlationId: string; event: string; at: string }> }>({ path: '/truth', query: { event }, timeoutMs: 60_000 })).body;
+    for (const e of events) {
+      let m = byCorrelation.get(e.correlationId);
+      if (!m) byCorrelation.set(e.correlationId, (m = new Map()));
+      if (!m.has(e.event)) m.set(e.event, Date.parse(e.at));
+    }
+  }
+  return byCorrelation;
+}
+
+async function timing(loaded: LoadedConfig, transactions: number): Promise<Row[]> {
+  const sb = await startChildSandbox(60);
+  try {
+    // Random hop delays: each hop waits uniformly between 0 and 120 ms.
+    await sb.admin_.request({ method: 'PUT', path: '/latency', body: { defaultMs: 60, jitter: 1 } });
+    const run = await runScenarios({ config: loaded, environment: 'sandbox', scenarios: ['order-to-notification/b2b'], repeat: transactions, concurrency: 10, systemsOverride: sb.overrides, sweep: false });
+    const truth = await truthTimes(sb.admin_);
+    let inBounds = 0;
+    let judged = 0;
+    const observedErr: number[] = [];
+    const systemErr: number[] = [];
+    let requests = 0;
+    let polled = 0;
+    for (const s of run.scenarios) {
+      const t = truth.get(s.correlationId);
+      if (!t) continue;
+      for (const m of s.milestones) {
+        if (!m.from || m.latencyLowerMs === null || m.latencyUpperMs === null) continue;
+        const te = t.get(ORDER_EVENTS[m.name] ?? '');
+        const ts = t.get(ORDER_EVENTS[m.from] ?? '');
+        if (te === undefined || ts === undefined) continue;
+        const trueMs = te - ts;
+        judged++;
+        if (m.latencyLowerMs <= trueMs && trueMs <= m.latencyUpperMs) inBounds++;
+        observedErr.push(Math.abs(m.latencyMs! - trueMs));
+        if (typeof m.systemLatencyMs === 'number') systemErr.push(Math.abs(m.systemLatencyMs - trueMs));
+        requests += m.requests ?? 0;
+        polled++;
+      }
+    }
+    observedErr.sort((a, b) => a - b);
+    systemErr.sort((a, b) => a - b);
+    const ok = run.scenarios.filter((s) => s.status === 'ok').length;
+    return [
+      { name: 'timing: transactions (B2B, random hop delays 0-120 ms)', value: run.scenarios.length },
+      { name: 'timing: transactions ok', value: ok },
+      { name: 'timing: milestones judged against ground truth', value: judged },
+      { name: 'timing: true time inside the reported bounds', value: +((100 * inBounds) / Math.max(1, judged)).toFixed(2), unit: '%' },
+      { name: 'timing: |observed - true| median', value: quantile(observedErr, 0.5), unit: 'ms' },
+      { name: 'timing: |observed - true| p95', value: quantile(observedErr, 0.95), unit: 'ms' },
+      { name: 'timing: |system-reported - true| median', value: quantile(systemErr, 0.5), unit: 'ms' },
+      { name: 'timing: |system-reported - true| p95', value: quantile(systemErr, 0.95), unit: 'ms' },
+      { name: 'timing: requests per milestone (mean)', value: +(requests / Math.max(1, polled)).toFixed(2) },
+    ];
+  } finally {
+    await sb.stop();
+  }
+}
+
+async function scale(loaded: LoadedConfig, n: number): Promise<Row[]> {
+  const sb = await startChildSandbox(1000);
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 100);
+  const started = Date.now();
+  let run: EngineRunResult | undefined;
+  try {
+    lag.enable();
+    // Production-like SLAs and polling: the point is how many transactions one process can follow.
+    run = await runScenarios({
+      config: loaded,
+      environment: 'sandbox',
+      scenarios: ['order-to-notification/b2b'],
+      repeat: n,
+      concurrency: n,
+      systemsOverride: sb.overrides,
+      sweep: false,
+      sla: Object.fromEntries(Object.keys(ORDER_EVENTS).map((k) => [k, 120_000])),
+      polling: { initialMs: 1000, factor: 1.5, maxMs: 10_000, graceFactor: 2 },
+    });
+  } finally {
+    lag.disable();
+    clearInterval(sampler);
+    await sb.stop();
+  }
+  const done = run.scenarios.filter((s) => s.milestones.length > 0 && s.milestones.every((m) => m.status === 'met' || m.status === 'late')).length;
+  return [
+    { name: `scale ${n}: transactions completed`, value: +((100 * done) / n).toFixed(2), unit: '%' },
+    { name: `scale ${n}: wall time`, value: +((Date.now() - started) / 1000).toFixed(1), unit: 's' },
+    { name: `scale ${n}: peak RSS of the harness`, value: Math.round(peakRss / 2 ** 20), unit: 'MiB' },
+    { name: `scale ${n}: event-loop lag p99`, value: +(lag.percentile(99) / 1e6).toFixed(1), unit: 'ms' },
+  ];
+}
+
+export async function benchEngine(opts: { transactions?: number; scale?: number[] } = {}): Promise<Row[]> {
+  const loaded = await loadConfig();
+  const rows: Row[] = [];
+  rows.push(...(await timing(loaded, opts.transactions ?? Number(process.env.BENCH_TRANSACTIONS ?? 200))));
+  const levels = opts.scale ?? (process.env.BENCH_SCALE ?? '1000,5000,10000').split(',').map(Number).filter((x) => x > 0);
+  for (const n of levels) {
+    try {
+      rows.push(...(await scale(loaded, n)));
+    } catch (err) {
+      rows.push({ name: `scale ${n}`, value: `failed: ${(err as Error).message}` });
+    }
+  }
+  return rows;
+}
