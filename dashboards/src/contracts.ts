@@ -3,19 +3,21 @@ import { ENV, alertAnnotation, envVariable, where } from './common.ts';
 
 const API = `"api" =~ /^$api$/`;
 const PROVIDER = `"provider" =~ /^$provider$/`;
+const PARTNER = `"partner" =~ /^$partner$/`;
 
 /** Schema and contract drift of the APIs the integration depends on, and provider verification results. */
 export function contracts(): Dashboard {
   return dashboard({
     uid: 'syncprobe-contracts',
     title: 'syncprobe / Contracts and drift',
-    description: 'Drift of live responses and vendor releases against the Pact contracts and JSON Schemas, and the last verification per provider.',
+    description: 'Drift of live responses and vendor releases against the Pact contracts and JSON Schemas, the last verification per provider, and what EDI trading partners acknowledge.',
     tags: ['contracts'],
     time: { from: 'now-7d', to: 'now' },
     variables: [
       envVariable(),
       tagVariable('api', 'API', 'contract_drift', 'api', { where: ENV, allValue: '.*' }),
       tagVariable('provider', 'Provider', 'contract_verification', 'provider', { where: ENV, allValue: '.*' }),
+      tagVariable('partner', 'EDI partner', 'edi_check', 'partner', { where: ENV, allValue: '.*' }),
     ],
     annotations: [alertAnnotation()],
     panels: [
@@ -78,6 +80,48 @@ export function contracts(): Dashboard {
         w: 24,
         h: 8,
         queries: [{ query: `SELECT "api", "severity", "message" FROM "contract_drift" WHERE ${where(ENV, API)} ORDER BY time DESC LIMIT 50`, format: 'table' }],
+      },
+      {
+        type: 'table',
+        title: 'EDI checks per partner: latest result',
+        description: 'Per trading partner and EDI check (997 acknowledgements, file arrival window): the latest verdict, what it found and the figures.',
+        w: 12,
+        h: 7,
+        queries: [
+          {
+            query: `SELECT last("status") AS "status", "problems", "acks", "accepted", "rejected", "margin_minutes" FROM "edi_check" WHERE ${where(ENV, PARTNER)} GROUP BY "partner", "check"`,
+            format: 'table',
+          },
+        ],
+        mappings: [
+          {
+            type: 'value',
+            options: {
+              ok: { color: 'green', index: 0 },
+              warning: { color: 'orange', index: 1 },
+              critical: { color: 'red', index: 2 },
+              unknown: { color: 'purple', index: 3 },
+            },
+          },
+        ],
+        overrides: [
+          { matcher: { id: 'byName', options: 'Time' }, properties: [{ id: 'displayName', value: 'Checked' }] },
+          { matcher: { id: 'byName', options: 'status' }, properties: [{ id: 'custom.cellOptions', value: { type: 'color-background' } }] },
+        ],
+      },
+      {
+        type: 'timeseries',
+        title: 'EDI checks not ok by partner',
+        description: 'Rejected or erroneous 997s and files outside their arrival window, per partner: since when a partner has been refusing what the integration sends.',
+        w: 12,
+        h: 7,
+        queries: [
+          {
+            query: `SELECT count("status_code") AS "findings" FROM "edi_check" WHERE ${where(ENV, PARTNER, `"status_code" > 0`)} GROUP BY time($__interval), "partner", "check" fill(0)`,
+            alias: '$tag_partner $tag_check',
+          },
+        ],
+        custom: { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } },
       },
     ],
   });

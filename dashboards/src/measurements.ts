@@ -100,6 +100,23 @@ export const MEASUREMENTS: readonly MeasurementSpec[] = [
     writtenBy: 'src/scheduler/checks/backlog.ts (backlogOutcome)',
   },
   {
+    // One point per EDI check run (file arrival window, 997 acknowledgements).
+    name: 'edi_check',
+    tags: ['check', 'partner', 'env', 'probe'],
+    fields: {
+      status: 'string',
+      status_code: 'integer',
+      problems: 'string',
+      margin_minutes: 'float',
+      late_minutes: 'float',
+      acks: 'integer',
+      accepted: 'integer',
+      rejected: 'integer',
+      state: 'string',
+    },
+    writtenBy: 'src/edi/probe.ts (ediPoints)',
+  },
+  {
     name: 'contract_drift',
     tags: ['api', 'severity', 'env'],
     fields: { message: 'string' },

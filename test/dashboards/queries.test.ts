@@ -6,7 +6,7 @@ import { buildDashboards } from '../../dashboards/src/index.ts';
 import type { Dashboard, Panel } from '../../dashboards/src/grafana.ts';
 import { interpolate, type VariableContext } from '../../dashboards/src/interpolate.ts';
 import { loadDatasources, type ProvisionedDatasource } from '../../dashboards/src/provisioning.ts';
-import { CHECK_PROBES, FAULTED_WAREHOUSE, OAUTH_CLIENTS, SCENARIO_PROBES, SLA_MS, TLS_PROBES, recordProbeHistory, type Recording } from './stack.ts';
+import { CHECK_PROBES, EDI_PARTNERS, EDI_REJECTING, FAULTED_WAREHOUSE, OAUTH_CLIENTS, SCENARIO_PROBES, SLA_MS, TLS_PROBES, recordProbeHistory, type Recording } from './stack.ts';
 import { SAMPLES_PER_PHASE } from './fixtures.ts';
 
 /**
@@ -267,6 +267,19 @@ const EXPECT: Record<string, Record<string, Expectation>> = {
       assert.equal(rs.length, SAMPLES_PER_PHASE + 1);
       assert.equal(rs[0]!.api, 'erp-sales-orders', 'newest first');
       assert.match(String(rs[0]!.message), /customerReference/);
+    },
+    'EDI checks per partner: latest result': (r) => {
+      const last = lastBy(written('edi_check'), 'partner');
+      assert.deepEqual(Object.keys(last).sort(), [...EDI_PARTNERS]);
+      assert.equal(last[EDI_REJECTING]!.fields.status, 'critical');
+      assert.equal(last[EDI_REJECTING]!.fields.rejected, 1);
+      const rs = rows(r.targets[0]!);
+      assert.deepEqual(Object.fromEntries(rs.map((x) => [x.partner, [x.check, x.status, x.rejected, x.problems]])), Object.fromEntries(Object.entries(last).map(([k, p]) => [k, [p.tags.check, p.fields.status, p.fields.rejected, p.fields.problems]])));
+      assert.match(String(rs.find((x) => x.partner === EDI_REJECTING)!.problems), /edi\.ackRejected/);
+    },
+    'EDI checks not ok by partner': (r) => {
+      assert.deepEqual(visible(r.targets[0]!).map((s) => `${s.tags?.partner} ${s.tags?.check}`), [`${EDI_REJECTING} edi-ack`]);
+      assert.equal(sum(r.targets[0]!, 'findings'), written('edi_check').filter((p) => (p.fields.status_code as number) > 0).length);
     },
   },
   'syncprobe-certificates': {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Point } from '../../src/core/outputs.ts';
@@ -10,6 +10,7 @@ import { Alerter, type Notification } from '../../src/alerting/index.ts';
 import { Daemon, outcomeFromCheck, outcomeFromRunResult, type ProbeDefinition, type ProbeJob, type TickSource } from '../../src/scheduler/index.ts';
 import { jobFactory } from '../../src/scheduler/jobs.ts';
 import { checkOAuth, toPoints as oauthPoints } from '../../src/checks/oauth/index.ts';
+import { ControlNumbers, build997, ediPoints, runEdiCheck, type FunctionalAck } from '../../src/edi/index.ts';
 import { assumedPoints } from './fixtures.ts';
 
 /**
@@ -19,7 +20,8 @@ import { assumedPoints } from './fixtures.ts';
  * phases: healthy; WH-WEST's inventory publication delayed (its stock milestones late); then
  * the WH-WEST connector's token expired and the marketplace channel (which ships from WH-WEST)
  * dropping orders (milestones missing). Checks run before and after the faults: middleware
- * backlog, order reconciliation per channel, TLS of three services, two OAuth clients. Only the
+ * backlog, order reconciliation per channel, TLS of three services, two OAuth clients, the 997
+ * acknowledgements of two EDI partners (one starts rejecting with the faults). Only the
  * contract verification and drift points, which nothing writes yet, come from fixtures.ts.
  */
 export const ENVIRONMENT = 'sandbox';
@@ -34,7 +36,38 @@ export const SCENARIO_PROBES: Record<string, string> = {
 export const TLS_PROBES = ['erp', 'wms', 'middleware'] as const;
 /** The probe's own client and the sandbox client whose secret has expired. */
 export const OAUTH_CLIENTS = ['syncprobe-probe', 'syncprobe-expired'] as const;
-export const CHECK_PROBES = ['middleware-backlog', 'order-reconciliation', ...TLS_PROBES.map((s) => `tls-${s}`), ...OAUTH_CLIENTS.map((c) => `oauth-${c}`)];
+/** Trading partners whose 997s land in a folder; REJECTING starts refusing the 850s with the faults. */
+export const EDI_PARTNERS = ['ACME', 'GLOBEX'] as const;
+export const EDI_REJECTING = 'GLOBEX';
+export const CHECK_PROBES = [
+  'middleware-backlog',
+  'order-reconciliation',
+  ...TLS_PROBES.map((s) => `tls-${s}`),
+  ...OAUTH_CLIENTS.map((c) => `oauth-${c}`),
+  ...EDI_PARTNERS.map((p) => `edi-ack-${p}`),
+];
+
+const ACCEPTED_997: FunctionalAck = { functionalId: 'PO', groupControlNumber: '1', status: 'A', included: 1, received: 1, accepted: 1, codes: [], transactions: [{ type: '850', controlNumber: '0001', status: 'A', codes: [], errors: [] }] };
+const REJECTED_997: FunctionalAck = {
+  ...ACCEPTED_997,
+  groupControlNumber: '2',
+  status: 'R',
+  accepted: 0,
+  transactions: [
+    {
+      type: '850',
+      controlNumber: '0002',
+      status: 'R',
+      codes: ['5'],
+      errors: [{ segment: 'PO1', position: 6, loopId: 'PO1', segmentCode: '8', element: 3, elementRef: '355', elementCode: '7', badValue: 'CS12X', message: '' }],
+    },
+  ],
+};
+
+function land997(dir: string, partner: string, name: string, ack: FunctionalAck): void {
+  const text = build997(ack, { sender: { id: partner }, receiver: { id: 'SYNCPROBE' }, controlNumbers: new ControlNumbers() }).text;
+  writeFileSync(join(dir, partner, name), text);
+}
 /** Every milestone's SLA in these runs: far above the sandbox's healthy latency, below the injected delay. */
 export const SLA_MS = 2000;
 const DELAY_MS = 2600;
@@ -62,6 +95,7 @@ export async function recordProbeHistory(influxUrl: string): Promise<Recording> 
   const env: PreparedEnvironment = await prepareEnvironment(loaded, ENVIRONMENT, { sandbox: { latency: { defaultMs: 20 } } });
   const sb = env.sandbox!;
   const spoolDir = mkdtempSync(join(tmpdir(), 'syncprobe-dashboards-spool-'));
+  const ediDir = mkdtempSync(join(tmpdir(), 'syncprobe-dashboards-edi-'));
   const sla = Object.fromEntries(Object.keys(loaded.config.sla ?? {}).map((m) => [m, SLA_MS]));
   const polling = { graceFactor: 2.5 };
   const results: ScenarioResult[] = [];
@@ -91,7 +125,12 @@ export async function recordProbeHistory(influxUrl: string): Promise<Recording> 
       { name: 'order-reconciliation', check: { type: 'reconciliation' }, environment: ENVIRONMENT, cron: '0 0 1 1 *' },
       ...TLS_PROBES.map((system) => ({ name: `tls-${system}`, check: { type: 'tls', options: { system } }, environment: ENVIRONMENT, cron: '0 0 1 1 *' })),
       ...OAUTH_CLIENTS.map((clientId) => ({ name: `oauth-${clientId}`, check: { type: 'oauth', options: { clientId } }, environment: ENVIRONMENT, cron: '0 0 1 1 *' })),
+      ...EDI_PARTNERS.map((partner) => ({ name: `edi-ack-${partner}`, check: { type: 'edi-ack', options: { partner, folder: join(ediDir, '{partner}') } }, environment: ENVIRONMENT, cron: '0 0 1 1 *' })),
     ];
+    for (const partner of EDI_PARTNERS) {
+      mkdirSync(join(ediDir, partner));
+      land997(ediDir, partner, `997_${partner}_1.x12`, ACCEPTED_997);
+    }
     // The scheduler's own jobs for its built-in checks; scenarios and the OAuth check are wired
     // here so the runs can use test SLAs and the sandbox's client secrets.
     const builtin = jobFactory({ config: loaded, overrides: { [ENVIRONMENT]: env.systemsOverride } });
@@ -109,6 +148,13 @@ export async function recordProbeHistory(influxUrl: string): Promise<Recording> 
         return async () => {
           const doc = await checkOAuth({ issuer: sb.oauth.issuer, clientId, clientSecret: client.clientSecret, resource: sb.oauth.resource, scope: 'erp:read', caPem: sb.caPem, stateDir: null, timeoutMs: 5000 });
           return { ...outcomeFromCheck(doc, p), points: oauthPoints(doc, { target: clientId, environment: ENVIRONMENT }) };
+        };
+      }
+      if (p.check?.type === 'edi-ack') {
+        const options = p.check.options;
+        return async () => {
+          const doc = await runEdiCheck('edi-ack', options);
+          return { ...outcomeFromCheck(doc, p), points: ediPoints('edi-ack', doc, { environment: ENVIRONMENT, probe: p.name }) };
         };
       }
       return builtin(p);
@@ -133,6 +179,7 @@ export async function recordProbeHistory(influxUrl: string): Promise<Recording> 
       sb.faults.clear('inventory.delay');
       sb.faults.set('wms.tokenExpired', FAULTED_WAREHOUSE);
       sb.faults.set('channel.drop', 'marketplace');
+      land997(ediDir, EDI_REJECTING, `997_${EDI_REJECTING}_2.x12`, REJECTED_997);
       // A second tick while the first run of the probe is still going: skipped as an overlap.
       await Promise.all([runAll(), daemon.trigger(`stock-${FAULTED_WAREHOUSE}`)]);
       await checks();
@@ -152,5 +199,6 @@ export async function recordProbeHistory(influxUrl: string): Promise<Recording> 
   } finally {
     await env.stop();
     rmSync(spoolDir, { recursive: true, force: true });
+    rmSync(ediDir, { recursive: true, force: true });
   }
 }
