@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Point, Sink } from '../core/outputs.ts';
 import { EXIT_CODE, worst, type Status } from '../core/status.ts';
 import type { ScenarioResult } from '../core/result.ts';
+import type { CheckDocument } from '../core/status.ts';
 import { redact } from '../core/redact.ts';
 import type { Alerter, OpenAlert } from '../alerting/alerter.ts';
 import type { Outbox, OutboxStats } from '../alerting/outbox.ts';
@@ -58,6 +59,8 @@ export interface LastRun {
   abandoned: boolean;
   cleanup?: ProbeOutcome['cleanup'];
   message?: string;
+  /** The check document of a check probe (figures such as daysLeft, acquireMs), for the status page. */
+  check?: CheckDocument;
   results: Array<Pick<KeyResult, 'key' | 'milestone' | 'scope' | 'status' | 'reason'>>;
 }
 
@@ -394,6 +397,7 @@ export class Daemon {
       abandoned,
       cleanup: outcome.cleanup,
       message: outcome.message,
+      check: outcome.check,
       results: outcome.results.map((k) => ({ key: k.key, milestone: k.milestone, scope: k.scope, status: k.status, reason: k.reason })),
     };
     if (outcome.transactions?.length) {

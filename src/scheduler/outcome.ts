@@ -33,6 +33,8 @@ export interface ProbeOutcome {
   /** Whatever the run left behind was undone. */
   cleanup?: 'done' | 'failed' | 'skipped';
   message?: string;
+  /** A check probe's whole document, kept for the status page. */
+  check?: CheckDocument;
 }
 
 export type ProbeJob = (ctx: ProbeContext) => Promise<ProbeOutcome>;
@@ -113,6 +115,7 @@ export function outcomeFromCheck(doc: CheckDocument, probe: ProbeDefinition, imp
     status: doc.status,
     results: [{ key: `${probe.name}/${milestone}/-`, probe: probe.name, milestone, scope: '-', status: doc.status, reason, impact: { scope: impactScope } }],
     points: [],
+    check: doc,
   };
 }
 

@@ -93,7 +93,7 @@ function probeCard(p: ProbeState, now: number): string {
   const status = probeStatus(p);
   const skipped = Object.entries(p.skipped).filter(([, n]) => n > 0);
   const failing = p.lastRun?.results.filter((r) => r.status !== 'ok') ?? [];
-  const check = (p.lastRun as { check?: CheckDocument } | null)?.check;
+  const check = p.lastRun?.check;
   return `<article class="probe ${status}" data-testid="probe" data-probe="${esc(p.name)}" data-status="${esc(status)}">
     <header>${badge(status, `probe-status-${p.name}`)} <strong>${esc(p.name)}</strong>
       <span class="muted">${esc(p.kind)} ${esc(p.target)} · ${esc(p.environment)}${p.writes ? ' · writes' : ''}</span></header>
