@@ -76,7 +76,8 @@ function tokens(name: string): Set<string> {
   );
 }
 
-function similarity(a: string, b: string): number {
+/** Name parts two field names share (externalReference / customerReference: 1). */
+export function similarity(a: string, b: string): number {
   const tb = tokens(b);
   let n = 0;
   for (const t of tokens(a)) if (tb.has(t)) n++;

@@ -1,3 +1,5 @@
+import { similarity } from './drift.ts';
+
 /**
  * Breaking-change diff of two OpenAPI 3.x documents of one vendor API, judged against what the
  * integration actually uses (ApiUsage, from the pacts and the schema routes). Pure: parsed documents
@@ -332,6 +334,15 @@ export function diffSpecs(baseDoc: Json, candidateDoc: Json, usage?: ApiUsage): 
         push({ category: 'response-property-added', operation: b.key, location: loc(p), message: `new response property ${p}` }, false, read(p));
       }
     }
+  }
+  // A removed property next to a new sibling with a similar name reads as a rename: say so.
+  for (const removed of changes.filter((c) => c.category === 'response-property-removed' || c.category === 'request-property-removed')) {
+    const [where, pointer] = removed.category === 'response-property-removed' ? [removed.location.slice(0, removed.location.lastIndexOf(' ')), removed.location.slice(removed.location.lastIndexOf(' ') + 1)] : ['request', removed.location.slice('request '.length)];
+    const parent = pointer.slice(0, pointer.lastIndexOf('/'));
+    const name = pointer.slice(pointer.lastIndexOf('/') + 1);
+    const addedCategories = removed.category === 'response-property-removed' ? ['response-property-added'] : ['new-required-request-property', 'new-optional-request-property'];
+    const sibling = changes.find((c) => c.operation === removed.operation && addedCategories.includes(c.category) && c.location.startsWith(`${where} ${parent}/`) && c.location.slice(`${where} ${parent}/`.length).indexOf('/') === -1 && similarity(name, c.location.slice(`${where} ${parent}/`.length)) > 0);
+    if (sibling) removed.message += ` (looks renamed to ${sibling.location.slice(`${where} ${parent}/`.length)})`;
   }
   for (const [nk, c] of cand) {
     if (!base.has(nk)) push({ category: 'endpoint-added', operation: c.key, location: 'endpoint', message: `new endpoint ${c.key}` }, false, true);

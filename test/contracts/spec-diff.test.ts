@@ -132,6 +132,8 @@ test('spec diff of the real ERP 1.x and 2.x documents, judged by what the pacts 
     list.some((c) => c.category === category && c.operation === operation && c.location === location);
   assert.ok(has(d.breaking, 'response-property-removed', 'GET /api/sales-orders', 'response 200 /items/*/externalReference'));
   assert.ok(has(d.breaking, 'response-property-removed', 'GET /api/sales-orders/{orderNumber}', 'response 200 /externalReference'));
+  assert.match(d.breaking.find((c) => c.operation === 'GET /api/sales-orders/{orderNumber}' && c.category === 'response-property-removed')!.message, /looks renamed to customerReference/);
+  assert.match(d.breaking.find((c) => c.location === 'request /channel')!.message, /looks renamed to salesChannel/);
   assert.ok(has(d.breaking, 'response-property-type-changed', 'GET /api/sales-orders/{orderNumber}', 'response 200 /lines/*/quantity'));
   assert.ok(has(d.breaking, 'response-enum-value-removed', 'GET /api/sales-orders/{orderNumber}', 'response 200 /status'));
   assert.ok(has(d.breaking, 'new-required-request-property', 'POST /api/sales-orders', 'request /salesChannel'));
