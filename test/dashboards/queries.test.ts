@@ -6,6 +6,8 @@ import { buildDashboards } from '../../dashboards/src/index.ts';
 import type { Dashboard, Panel } from '../../dashboards/src/grafana.ts';
 import { interpolate, type VariableContext } from '../../dashboards/src/interpolate.ts';
 import { loadDatasources, type ProvisionedDatasource } from '../../dashboards/src/provisioning.ts';
+import { MEASUREMENTS, type MeasurementSpec } from '../../dashboards/src/measurements.ts';
+import { queryNameProblems } from '../../dashboards/src/validate.ts';
 import { CHECK_PROBES, EDI_PARTNERS, EDI_REJECTING, FAULTED_WAREHOUSE, OAUTH_CLIENTS, SCENARIO_PROBES, SLA_MS, TLS_PROBES, recordProbeHistory, type Recording } from './stack.ts';
 import { SAMPLES_PER_PHASE } from './fixtures.ts';
 
@@ -404,6 +406,33 @@ test('InfluxDB accepted every point the run wrote, apart from the known daemon h
   assert.deepEqual(unexpected, [], 'points refused by InfluxDB would be missing from the panels');
   for (const d of daemonHealthRejected()) assert.match(d.reason, /field type conflict.*"running"/, 'the only refusal is the daemon point\'s running field');
   assert.ok(written('milestone').length > 0 && written('alert').length > 0);
+});
+
+test('every measurement, tag and field a query names is one the recorded run wrote', () => {
+  // Measurements nothing writes yet keep their assumed shape; margin_minutes comes from the
+  // file-arrival EDI check, which this run does not include.
+  const assumed = new Set(['contract_verification', 'contract_drift']);
+  const notInRun: Record<string, string[]> = { edi_check: ['margin_minutes'] };
+  const seen = new Map<string, MeasurementSpec>();
+  for (const p of rec.points) {
+    const m = seen.get(p.measurement) ?? { name: p.measurement, tags: [], fields: {}, writtenBy: 'recorded run' };
+    seen.set(p.measurement, { ...m, tags: [...new Set([...m.tags, ...Object.keys(p.tags)])], fields: { ...m.fields, ...Object.fromEntries(Object.keys(p.fields).map((f) => [f, 'float' as const])) } });
+  }
+  for (const [m, fields] of Object.entries(notInRun)) {
+    const spec = seen.get(m)!;
+    seen.set(m, { ...spec, fields: { ...spec.fields, ...Object.fromEntries(fields.map((f) => [f, 'float' as const])) } });
+  }
+  const actual = [...seen.values(), ...MEASUREMENTS.filter((m) => assumed.has(m.name))];
+  const problems: string[] = [];
+  for (const { file, dashboard } of buildDashboards()) {
+    const queries = [
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => [`'${p.title}' ${t.refId}`, t.query] as const)),
+      ...dashboard.templating.list.flatMap((v) => (v.type === 'query' ? [[`variable ${v.name}`, v.query] as const] : [])),
+      ...dashboard.annotations.list.flatMap((a) => (typeof a.target.query === 'string' ? [[`annotation ${a.name}`, a.target.query] as const] : [])),
+    ];
+    for (const [where, q] of queries) for (const p of queryNameProblems(q, actual)) problems.push(`${file} ${where}: ${p}`);
+  }
+  assert.deepEqual(problems, []);
 });
 
 test('template variables offer the values in the data and narrow the panels', async () => {
