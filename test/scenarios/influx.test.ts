@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startInfluxd } from '../support/influxd.ts';
+import { InfluxSink } from '../../src/sinks/influx.ts';
+import { SinkMultiplexer } from '../../src/outputs/index.ts';
+import { harness } from './support.ts';
+
+test('a run writes one milestone point per milestone and a scenario_run point to the real InfluxDB, correlation id as a field', async (t) => {
+  const influx = await startInfluxd();
+  t.after(() => influx.stop());
+  const h = await harness();
+  t.after(() => h.stop());
+  const spool = mkdtempSync(join(tmpdir(), 'syncprobe-spool-'));
+  t.after(() => rmSync(spool, { recursive: true, force: true }));
+  const sink = new SinkMultiplexer([new InfluxSink({ url: influx.database('syncprobe'), spoolDir: spool, flushIntervalMs: 100, log: () => {} })]);
+  await sink.start();
+  const run = await h.run(['order-to-notification/b2b', 'stock-adjustment/WH-WEST'], { sinks: [sink] });
+  await sink.stop();
+  assert.equal(run.status, 'ok');
+  const milestones = run.scenarios.reduce((n, s) => n + s.milestones.length, 0);
+  const res = await influx.query('SELECT count(latency_ms) FROM milestone GROUP BY scenario', 'syncprobe');
+  const counts = Object.fromEntries((res.results[0]!.series ?? []).map((s) => [s.tags!.scenario, Number(s.values[0]![1])]));
+  assert.deepEqual(counts, Object.fromEntries(run.scenarios.map((s) => [s.name, s.milestones.length])));
+  assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), milestones);
+  const b2b = run.scenarios.find((s) => s.name === 'order-to-notification/b2b')!;
+  const rows = await influx.query(`SELECT latency_lower_ms, latency_upper_ms, requests, sla_ms FROM milestone WHERE correlation_id = '${b2b.correlationId}' AND milestone = 'erp.created'`, 'syncprobe');
+  const [, lower, upper, requests, sla] = rows.results[0]!.series![0]!.values[0] as number[];
+  const m = b2b.milestones.find((x) => x.name === 'erp.created')!;
+  assert.deepEqual([lower, upper, requests, sla], [m.latencyLowerMs, m.latencyUpperMs, m.requests, m.slaMs]);
+  const runs = await influx.query("SELECT count(duration_ms) FROM scenario_run WHERE env = 'sandbox'", 'syncprobe');
+  assert.equal(Number(runs.results[0]!.series![0]!.values[0]![1]), 2);
+});
