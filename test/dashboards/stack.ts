@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Point } from '../../src/core/outputs.ts';
-import type { ScenarioResult } from '../../src/core/result.ts';
 import { loadConfig, runScenarios, type LoadedConfig } from '../../src/engine/index.ts';
 import { prepareEnvironment, type PreparedEnvironment } from '../../src/cli/environments.ts';
 import { InfluxSink } from '../../src/sinks/influx.ts';
@@ -15,8 +14,8 @@ import { assumedPoints } from './fixtures.ts';
 
 /**
  * A probe history recorded the way production records it: the scheduler daemon runs probes
- * (scenarios through the engine against the sandbox, the backlog check, TLS checks), alerting
- * turns their results into notifications, and the InfluxDB sink writes everything. Three
+ * (scenarios through the engine against the sandbox, and checks), alerting turns their results
+ * into notifications, and the InfluxDB sink writes everything. Three
  * phases: healthy; WH-WEST's inventory publication delayed (its stock milestones late); then
  * the WH-WEST connector's token expired and the marketplace channel (which ships from WH-WEST)
  * dropping orders (milestones missing). Checks run before and after the faults: middleware
@@ -68,6 +67,7 @@ function land997(dir: string, partner: string, name: string, ack: FunctionalAck)
   const text = build997(ack, { sender: { id: partner }, receiver: { id: 'SYNCPROBE' }, controlNumbers: new ControlNumbers() }).text;
   writeFileSync(join(dir, partner, name), text);
 }
+
 /** Every milestone's SLA in these runs: far above the sandbox's healthy latency, below the injected delay. */
 export const SLA_MS = 2000;
 const DELAY_MS = 2600;
@@ -79,7 +79,6 @@ export interface Recording {
   faultStart: number;
   /** When the milestones started going missing. */
   brokenStart: number;
-  results: ScenarioResult[];
   notifications: Notification[];
   /** Every point handed to the sink. */
   points: Point[];
@@ -98,7 +97,6 @@ export async function recordProbeHistory(influxUrl: string): Promise<Recording> 
   const ediDir = mkdtempSync(join(tmpdir(), 'syncprobe-dashboards-edi-'));
   const sla = Object.fromEntries(Object.keys(loaded.config.sla ?? {}).map((m) => [m, SLA_MS]));
   const polling = { graceFactor: 2.5 };
-  const results: ScenarioResult[] = [];
   const notifications: Notification[] = [];
   const points: Point[] = [];
   try {
@@ -138,7 +136,6 @@ export async function recordProbeHistory(influxUrl: string): Promise<Recording> 
       if (p.scenario) {
         return async (ctx) => {
           const run = await runScenarios({ config: loaded, environment: ENVIRONMENT, systemsOverride: env.systemsOverride, scenarios: [p.scenario!], sinks: ctx.sinks, signal: ctx.signal, sla, polling });
-          results.push(...run.scenarios);
           return outcomeFromRunResult(run, p);
         };
       }
@@ -195,7 +192,7 @@ export async function recordProbeHistory(influxUrl: string): Promise<Recording> 
           .filter(Boolean)
           .map((l) => JSON.parse(l) as { reason: string; line: string })
       : [];
-    return { from: from - 60_000, to: Date.now() + 60_000, faultStart, brokenStart, results, notifications, points, deadLetters };
+    return { from: from - 60_000, to: Date.now() + 60_000, faultStart, brokenStart, notifications, points, deadLetters };
   } finally {
     await env.stop();
     rmSync(spoolDir, { recursive: true, force: true });
