@@ -52,6 +52,8 @@ export interface RunOptions {
   /** Reuse clients across runs (a scheduler running the same environment every minute). */
   clients?: Map<string, SystemClient>;
   sweep?: boolean;
+  /** A given correlation id per scenario run (a scheduler's idempotency key); default: a fresh one. */
+  correlationIdFor?(scenario: string, index: number): string | undefined;
 }
 
 export interface EngineRunResult extends RunResult {
@@ -255,6 +257,7 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
       const result = await runScenario({
         definition,
         environment,
+        correlationId: opts.correlationIdFor?.(definition.name, idx),
         clients,
         marker: loaded.marker,
         settings,
