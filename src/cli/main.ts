@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   'check oauth': () => import('./commands/check-oauth.ts'),
   'check cert-file': () => import('./commands/check-cert-file.ts'),
   'check contract': () => import('./commands/check-contract.ts'),
+  kpi: () => import('./commands/kpi.ts'),
 };
 
 export const USAGE = `usage:
@@ -31,6 +32,7 @@ export const USAGE = `usage:
   syncprobe check cert-file FILE [--warn-days 30] [--crit-days 7] [--json]
   syncprobe check contract --provider NAME --base-url URL [--pacts DIR] [--json]
   syncprobe verify-release --baseline ENV --candidate ENV [--out DIR] [--json]
+  syncprobe kpi [--influx URL] [--env E] [--since 24h] [--kpi NAME]... [--target SECTION.FIELD=VALUE]... [--json]
 
 exit codes: 0 ok, 1 warning, 2 critical, 3 unknown (bad arguments, config or input file)`;
 
