@@ -5,9 +5,25 @@ import { numberFlag, parseCommandArgs, printJson } from '../args.ts';
 import { readCaFlag } from './check-tls.ts';
 import { verifyProviderIsolated, type ContractDocument } from '../../contracts/verify.ts';
 import { describeInteraction } from '../../contracts/verify-report.ts';
+import { contractVerificationPoint } from '../../contracts/points.ts';
+import type { Point } from '../../core/outputs.ts';
 
 const USAGE =
-  'usage: syncprobe check contract --provider NAME --base-url URL [--pacts DIR] [--ca FILE] [--provider-states URL] [(--token-url URL | --issuer URL) --client-id ID --client-secret-env VAR [--scope S] [--resource R]] [--timeout SECONDS] [--json]';
+  'usage: syncprobe check contract --provider NAME --base-url URL [--pacts DIR] [--ca FILE] [--provider-states URL] [(--token-url URL | --issuer URL) --client-id ID --client-secret-env VAR [--scope S] [--resource R]] [--timeout SECONDS] [--influx URL [--env NAME]] [--json]';
+
+/** Writes points to InfluxDB when asked; an output failing never changes the check's verdict. */
+export async function writePoints(url: string | undefined, points: Point[], opts: { spoolDir?: string } = {}): Promise<void> {
+  if (!url || points.length === 0) return;
+  try {
+    const { InfluxSink } = await import('../../sinks/influx.ts');
+    const sink = new InfluxSink({ url, where: '--influx', ...(opts.spoolDir ? { spoolDir: opts.spoolDir } : {}) });
+    await sink.start();
+    sink.add(points);
+    await sink.stop();
+  } catch (err) {
+    process.stderr.write(redact(`syncprobe: could not write to InfluxDB: ${(err as Error).message}\n`));
+  }
+}
 
 export default async function checkContractCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('check contract', argv, {
@@ -23,6 +39,8 @@ export default async function checkContractCommand(argv: string[]): Promise<numb
     scope: { type: 'string' },
     resource: { type: 'string' },
     timeout: { type: 'string' },
+    influx: { type: 'string' },
+    env: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
   if (!values.provider) throw new UsageError('--provider is required (the provider name in the pact files, e.g. erp)', '--provider', USAGE);
@@ -62,6 +80,7 @@ export default async function checkContractCommand(argv: string[]): Promise<numb
   );
   if (values.json) printJson(doc);
   process.stderr.write(redact(contractSummary(doc)));
+  await writePoints(values.influx, [contractVerificationPoint(doc, values.env ?? 'default')]);
   return EXIT_CODE[doc.status];
 }
 

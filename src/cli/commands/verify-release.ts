@@ -15,9 +15,12 @@ import { DEFAULT_PACTS_DIR, unreachableReason, verifyProvidersIsolated, type Con
 import { createSchemaValidator } from '../../contracts/validator.ts';
 import { decideRelease, DEFAULT_THRESHOLDS, type ReleaseInputs } from '../../contracts/release.ts';
 import { buildReport, writeReports } from '../../contracts/release-report.ts';
+import { contractVerificationPoint, driftPoints, specChangePoints } from '../../contracts/points.ts';
+import type { Point } from '../../core/outputs.ts';
+import { writePoints } from './check-contract.ts';
 
 const USAGE =
-  'usage: syncprobe verify-release --baseline ENV --candidate ENV [--config F] [--out DIR] [--pacts DIR] [--max-regression 0.2] [--min-delta-ms 250] [--repeat N] [--scenario S]... [--tag T]... [--json]';
+  'usage: syncprobe verify-release --baseline ENV --candidate ENV [--config F] [--out DIR] [--pacts DIR] [--max-regression 0.2] [--min-delta-ms 250] [--repeat N] [--scenario S]... [--tag T]... [--influx URL] [--json]';
 
 /**
  * The OpenAPI document of a system in an environment: the system's `settings.openapi` (relative to
@@ -96,6 +99,7 @@ export default async function verifyReleaseCommand(argv: string[]): Promise<numb
     repeat: { type: 'string' },
     scenario: { type: 'string', multiple: true },
     tag: { type: 'string', multiple: true },
+    influx: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
   if (!values.baseline) throw new UsageError('--baseline is required (the environment in production today)', '--baseline', USAGE);
@@ -121,6 +125,7 @@ export default async function verifyReleaseCommand(argv: string[]): Promise<numb
   const specDiffs = specDiffsFor(loaded, values.baseline, values.candidate, registry, pacts);
   const same = values.baseline === values.candidate;
   const notes: string[] = [];
+  const points: Point[] = [];
   if (same) notes.push('baseline and candidate are the same environment: one scenario run serves as both');
 
   // The candidate first: an unreachable one ends the verification before anything else starts.
@@ -134,9 +139,9 @@ export default async function verifyReleaseCommand(argv: string[]): Promise<numb
       if (why) throw new UsageError(`the candidate's ${sys.name} cannot be reached at ${sys.baseUrl}: ${why}`, `${values.candidate}: ${sys.baseUrl}`, 'start the candidate environment or fix its baseUrl');
     }
     base = same ? cand : await prepareEnvironment(loaded, values.baseline);
-    const validators = [createSchemaValidator(registry)];
     const run = async (env: string, prepared: PreparedEnvironment) => {
       log(`running the scenarios on ${env}`);
+      const validators = [createSchemaValidator(registry, { onFindings: (f, ctx) => points.push(...driftPoints(f, { api: ctx.system, env, where: `${ctx.method} ${ctx.path}` })) })];
       return runScenarios({ config: loaded, environment: env, scenarios: values.scenario, tags: values.tag, systemsOverride: prepared.systemsOverride, validators, repeat });
     };
     const baselineRun = await run(values.baseline, base);
@@ -155,6 +160,10 @@ export default async function verifyReleaseCommand(argv: string[]): Promise<numb
   const outDir = resolve(values.out ?? join('out', 'verify-release'));
   const files = await writeReports(report, outDir);
   if (values.json) printJson(report);
+  const now = Date.now();
+  points.push(...inputs.contracts.map((c) => contractVerificationPoint(c, values.candidate!, now)));
+  for (const d of inputs.specDiffs) points.push(...specChangePoints(d.system, [...d.diff.breaking, ...d.diff.compatible], values.candidate, now));
+  await writePoints(values.influx, points);
   const lines = [
     `verify-release ${values.candidate} against ${values.baseline}: ${decision.decision.toUpperCase()} (${decision.reasons.length} reason(s), ${decision.warnings.length} warning(s))`,
     ...decision.reasons.map((r) => `  ✗ [${r.category}] ${r.subject}: ${r.message}`),
