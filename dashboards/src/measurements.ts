@@ -61,7 +61,7 @@ export const MEASUREMENTS: readonly MeasurementSpec[] = [
       skipped_total: 'integer',
       missed_total: 'integer',
       timeouts_total: 'integer',
-      running: 'boolean',
+      running: 'integer',
       last_run_age_s: 'integer',
       last_status_code: 'integer',
       sink_pending: 'integer',

@@ -131,17 +131,6 @@ async function runPanel(panel: Panel, variables: Record<string, VariableContext>
 
 type Expectation = (r: PanelResult) => void;
 
-/**
- * The scheduler writes `running` as a boolean on per-probe probe_health points and as a number
- * on the `_daemon` one, so InfluxDB refuses the `_daemon` point (field type conflict) and the
- * sink figures never land. While that lasts the Sink backlog panel is empty, and this says so;
- * once the writer is fixed the gap closes and the panel must show data.
- */
-const daemonHealthRejected = () => rec.deadLetters.filter((d) => d.line.startsWith('probe_health,') && d.line.includes('probe=_daemon'));
-const KNOWN_GAPS: Record<string, () => boolean> = {
-  'Sink backlog': () => daemonHealthRejected().length > 0,
-};
-
 const EXPECT: Record<string, Record<string, Expectation>> = {
   'syncprobe-executive': {
     'Probe orders': (r) => assert.equal(sum(r.targets[0]!, 'orders'), written('scenario_run').filter((p) => p.tags.channel).length),
@@ -357,10 +346,6 @@ const EXPECT: Record<string, Record<string, Expectation>> = {
       assert.deepEqual(Object.fromEntries(rows(r.targets[0]!).map((x) => [x.probe, x.runs])), expected);
     },
     'Sink backlog': (r) => {
-      if (KNOWN_GAPS['Sink backlog']!()) {
-        assert.deepEqual(r.targets[0], [], 'no sink figures while InfluxDB refuses the daemon health point');
-        return;
-      }
       assert.deepEqual(r.targets[0]![0]!.columns, ['time', 'pending', 'spooled', 'dead-lettered', 'alerts undelivered']);
       assert.ok(rows(r.targets[0]!).some((x) => typeof x.pending === 'number' && x.spooled === 0));
     },
@@ -387,9 +372,7 @@ for (const { file, dashboard } of buildDashboards()) {
       const expect = expectations[panel.title];
       assert.ok(expect, `${file}: panel '${panel.title}' has no expectation in this test`);
       const result = await runPanel(panel, variables);
-      if (!KNOWN_GAPS[panel.title]?.()) {
-        result.targets.forEach((series, i) => assert.ok(series.length > 0, `${file} '${panel.title}' query ${panel.targets[i]!.refId} returned no series`));
-      }
+      result.targets.forEach((series, i) => assert.ok(series.length > 0, `${file} '${panel.title}' query ${panel.targets[i]!.refId} returned no series`));
       expect(result);
     }
     assert.deepEqual(Object.keys(expectations).sort(), dashboard.panels.map((p) => p.title).sort(), 'every expectation belongs to a panel');
@@ -401,10 +384,8 @@ for (const { file, dashboard } of buildDashboards()) {
   });
 }
 
-test('InfluxDB accepted every point the run wrote, apart from the known daemon health conflict', () => {
-  const unexpected = rec.deadLetters.filter((d) => !daemonHealthRejected().includes(d));
-  assert.deepEqual(unexpected, [], 'points refused by InfluxDB would be missing from the panels');
-  for (const d of daemonHealthRejected()) assert.match(d.reason, /field type conflict.*"running"/, 'the only refusal is the daemon point\'s running field');
+test('InfluxDB accepted every point the run wrote', () => {
+  assert.deepEqual(rec.deadLetters, [], 'points refused by InfluxDB would be missing from the panels');
   assert.ok(written('milestone').length > 0 && written('alert').length > 0);
 });
 
