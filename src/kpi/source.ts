@@ -33,7 +33,14 @@ export async function queryInflux(target: InfluxTarget, statements: string[], op
       throw new ApplicationError(redact(`InfluxDB ${target.display} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`), res.status, { influx: target.display });
     }
     if (!res.ok || doc.error) throw new ApplicationError(redact(`InfluxDB ${target.display} answered ${res.status}: ${doc.error ?? text.slice(0, 200)}`), res.status, { influx: target.display });
-    const missingDb = doc.results?.find((r) => r.error && /database not found/.test(r.error));
+    // With several statements InfluxDB 1.x only says "not executed" for a database that does not
+    // exist; a single statement names the cause.
+    const failed = doc.results?.find((r) => r.error);
+    let missingDb = failed?.error !== undefined && /database not found/.test(failed.error);
+    if (failed && !missingDb && statements.length > 1) {
+      const probe = await queryInflux(target, [statements[0]!], opts).catch((err: Error) => [{ error: err.message }] as SeriesResult[]);
+      missingDb = probe.some((r) => r.error && /database not found|has no database/.test(r.error));
+    }
     if (missingDb) throw new ApplicationError(`InfluxDB ${target.display} has no database '${target.database}': nothing has been written there yet, or the URL names the wrong database`, res.status, { influx: target.display });
     return doc.results ?? [];
   } finally {
