@@ -77,8 +77,9 @@ export function evaluateKpis(f: KpiFigures, t: KpiTargets, only: readonly KpiNam
   }
 
   if (want('milestone-latency')) {
-    // A start milestone has no SLA clock: no latency and nothing failed.
-    const groups = f.milestoneLatency.filter((g) => g.total > 0 && !(g.observed === 0 && g.failed === 0));
+    // A start milestone has no SLA clock: its latency is absent or 0 and it never fails.
+    const isStart = (g: KpiFigures['milestoneLatency'][number]) => g.failed === 0 && (g.observed === 0 || g.p95Ms === 0);
+    const groups = f.milestoneLatency.filter((g) => g.total > 0 && !isStart(g));
     if (!groups.length) rows.push(noData('milestone-latency', 'ms', 'p95 < SLA', 'no milestone points with an SLA clock in the window'));
     for (const g of sortBy(groups, (x) => `${x.milestone} ${x.channel} ${x.warehouse}`)) {
       const scope = [`milestone=${g.milestone}`, g.channel && `channel=${g.channel}`, g.warehouse && `warehouse=${g.warehouse}`].filter(Boolean).join(' ');

@@ -56,6 +56,7 @@ test('start milestones (no SLA clock, never failing) are not judged; an unobserv
     fig({
       milestoneLatency: [
         { milestone: 'channel.accepted', channel: 'b2b', warehouse: 'WH-EAST', total: 10, observed: 0, failed: 0, p95Ms: null, slaMs: 1000 },
+        { milestone: 'channel.accepted', channel: 'edi', warehouse: 'WH-EAST', total: 10, observed: 10, failed: 0, p95Ms: 0, slaMs: 60_000 },
         { milestone: 'wms.allocated', channel: 'b2b', warehouse: 'WH-EAST', total: 4, observed: 0, failed: 4, p95Ms: null, slaMs: 1000 },
       ],
     }),

@@ -60,7 +60,7 @@ function order(s: Spec, i: number): ScenarioResult {
     };
   };
   const milestones: MilestoneResult[] = [
-    { name: 'channel.accepted', system: 'middleware', status: 'met', latencyMs: null, latencyLowerMs: null, latencyUpperMs: null, slaMs: 60_000, observedAt: new Date(s.startedAt).toISOString() },
+    { name: 'channel.accepted', system: 'middleware', status: 'met', latencyMs: 0, latencyLowerMs: 0, latencyUpperMs: 0, slaMs: 60_000, observedAt: new Date(s.startedAt).toISOString() },
     ms('erp.created', 'erp', s.created),
     ms('wms.allocated', 'wms', s.allocated),
     ms('notifications.shipped', 'notifications', s.notified, s.notifiedClass),
