@@ -64,3 +64,19 @@ test('a hung system is a transport error after the request timeout', async (t) =
   t.after(() => c.close());
   await assert.rejects(c.request({ path: '/api/notifications' }), (e: unknown) => e instanceof TransportError && /no answer within 100 ms/.test(e.message));
 });
+
+test('rate budget: queued requests are served in order, an aborted one leaves the queue without stalling it', async () => {
+  const { RateLimiter } = await import('../../src/http/budget.ts');
+  const limiter = new RateLimiter(200, 1);
+  const order: number[] = [];
+  const ac = new AbortController();
+  const waits = [0, 1, 2, 3, 4].map((i) =>
+    limiter.acquire(i === 2 ? ac.signal : undefined).then(
+      () => void order.push(i),
+      () => void order.push(-i),
+    ),
+  );
+  ac.abort(new Error('cancelled'));
+  await Promise.all(waits);
+  assert.deepEqual(order, [0, -2, 1, 3, 4]);
+});
