@@ -175,8 +175,10 @@ test('replay success from backlog replay counts; unreachable InfluxDB and a wron
   const gone = await startInfluxd();
   const url = gone.database('kpis');
   await gone.stop();
-  const down = await computeKpis({ influx: url, timeoutMs: 2000 });
+  const down = await computeKpis({ influx: url.replace('http://', 'http://reader:kpi-reader-pw-93@'), timeoutMs: 2000 });
   assert.equal(down.status, 'critical');
+  assert.ok(!JSON.stringify(down).includes('kpi-reader-pw-93'), 'the password never appears in the report');
+  assert.match(down.source.influx, /reader:\[redacted\]@/);
   assert.equal(down.problems[0]!.code, 'kpi_source_unreachable');
   assert.match(down.problems[0]!.message, /cannot be reached: ECONNREFUSED/);
 });
