@@ -108,3 +108,13 @@ test('table fragments: markdown and escaped HTML with a row per KPI scope', () =
   assert.match(html, /<tr class="status-critical"><td>order-created<\/td><td>channel=b&lt;2&gt;b<\/td><td>90%<\/td>/);
   assert.ok(!html.includes('b<2>b'));
 });
+
+test('InfluxQL: the environment is a quoted literal, the window a validated duration, milestone names from the targets', async () => {
+  const { kpiQueries, checkSince } = await import('../../src/kpi/queries.ts');
+  const qs = kpiQueries({ since: '7d', env: "o'brien\\prod" }, applyTargetOverrides(DEFAULT_TARGETS, ['orderCreated.milestone=erp.orderCreated', 'orderCreated.withinMs=60000']));
+  assert.equal(qs.length, 7);
+  for (const q of qs) assert.ok(q.includes(`time > now() - 7d AND "env" = 'o\\'brien\\\\prod'`), q);
+  assert.match(qs[2]!, /"milestone" = 'erp.orderCreated' AND "latency_ms" <= 60000 GROUP BY "channel"$/);
+  assert.ok(!kpiQueries({ since: '24h' }, DEFAULT_TARGETS)[0]!.includes('"env"'), 'no env filter without --env');
+  for (const bad of ['24', '1y', '0h', '24h; DROP DATABASE x', '-1h']) assert.throws(() => checkSince(bad), (e: unknown) => e instanceof UsageError && e.where === '--since', bad);
+});
