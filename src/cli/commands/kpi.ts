@@ -29,7 +29,7 @@ export default async function kpiCommand(argv: string[]): Promise<number> {
     const loaded = await loadConfig(values.config);
     influx = loaded.config.sinks?.influx;
     where = `${loaded.file}: sinks.influx`;
-    if (!influx) throw new UsageError('no InfluxDB to read from', 'kpi', `give --influx http://host:8086/DATABASE or set sinks.influx in ${loaded.file}\n  ${USAGE}`);
+    if (!influx) throw new UsageError('no InfluxDB to read from', '--influx', `give --influx http://host:8086/DATABASE or set sinks.influx in ${loaded.file}\n  ${USAGE}`);
   }
   const report = redactDeep(await computeKpis({ influx, where, since: values.since, only, targets, ...(values.env !== undefined ? { env: values.env } : {}) }));
   if (values.json) printJson(report);
