@@ -160,10 +160,11 @@ export class SystemClient {
       const attemptSentAt = Date.now();
       let res: Dispatcher.ResponseData;
       let text: string;
+      // The answer deadline starts when the request is on a socket (undici's headers/body timeouts),
+      // not while it waits for a connection: a queue in front of a busy system is not its silence.
       // One controller per request, tied by hand to the caller's signal: AbortSignal.any() on a
       // long-lived scenario signal keeps every request's signal alive and gets slow at scale.
       const ac = new AbortController();
-      const timer = setTimeout(() => ac.abort(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
       const onAbort = () => ac.abort(opts.signal!.reason);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       try {
@@ -173,21 +174,21 @@ export class SystemClient {
           body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
           dispatcher: this.dispatcher,
           signal: ac.signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
         });
         text = await res.body.text();
       } catch (err) {
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
+                opts.signal?.removeEventListener('abort', onAbort);
         release();
         if (opts.signal?.aborted) throw opts.signal.reason ?? err;
         const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
-        const timedOut = ac.signal.aborted || e.name === 'TimeoutError';
         const code = e.code ?? e.cause?.code;
+        const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || e.name === 'TimeoutError';
         const detail = timedOut ? `no answer within ${timeoutMs} ms` : `${code ? code + ': ' : ''}${e.cause?.message ?? e.message}`;
         throw new TransportError(redact(`${where}: ${detail}`), { system: this.name, url, code, timedOut }, { cause: err });
       }
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+            opts.signal?.removeEventListener('abort', onAbort);
       release();
       const receivedAt = Date.now();
       const resHeaders = flatHeaders(res.headers);
