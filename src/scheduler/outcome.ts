@@ -76,6 +76,9 @@ export function outcomeFromRunResult(run: RunResult, probe: ProbeDefinition): Pr
     const skus = s.tags.sku ? s.tags.sku.split(',') : undefined;
     const flow = s.tags.flow === 'inventory' ? 'inventory' : s.tags.flow === 'order' ? 'order' : undefined;
     for (const m of s.milestones) {
+      // A milestone never reached because an earlier one failed (or the run was interrupted) is a
+      // consequence, not a finding: the earlier milestone carries the alert, so one fault pages once.
+      if (m.failure?.reason.startsWith('not reached:')) continue;
       results.push({
         key: `${probe.name}/${m.name}/${scope}`,
         probe: probe.name,
