@@ -45,7 +45,8 @@ export const MARKETPLACE_SKUS: Record<string, string> = {
 /** Units a channel may order in, as eaches per unit. */
 export const UOM_EACHES: Record<string, number> = { EA: 1, CS12: 12 };
 
-export const CHANNELS = ['storefront', 'b2b', 'marketplace'] as const;
+// edi: 850s from the trading-partner gateway, in the b2b body shape.
+export const CHANNELS = ['storefront', 'b2b', 'marketplace', 'edi'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** Opening stock per item and warehouse, in stocking units; the same in WMS, ERP and storefront at start. */

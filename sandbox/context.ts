@@ -11,6 +11,7 @@ export interface ServiceUrls {
   wms: string;
   notifications: string;
   oauth: string;
+  edi: string;
 }
 
 export interface Marker {

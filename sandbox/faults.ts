@@ -1,5 +1,6 @@
 import { UsageError } from '../src/core/errors.ts';
 import { CHANNELS, WAREHOUSES } from './catalog.ts';
+import { EDI_FAULTS } from './edi/faults.ts';
 
 /**
  * Fault injection: the catalogue of faults, the parsing and validation of their values (pure), and
@@ -86,6 +87,7 @@ export const FAULTS: Record<string, FaultDef> = {
       return { days: n };
     },
   },
+  ...EDI_FAULTS,
 };
 
 export function validFaultsText(): string {

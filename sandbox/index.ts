@@ -13,6 +13,7 @@ import { ErpService } from './erp/index.ts';
 import { WmsService } from './wms/index.ts';
 import { NotificationsService } from './notifications/index.ts';
 import { adminRoutes } from './admin/index.ts';
+import { mountEdiGateway, type MountedEdiGateway } from './edi/mount.ts';
 
 /**
  * The reference distribution stack in one process: storefront, middleware, ERP, WMS,
@@ -20,7 +21,7 @@ import { adminRoutes } from './admin/index.ts';
  * from the sandbox CA; latency on every hop; fault injection; ground truth. See docs/sandbox.md.
  */
 export interface SandboxOptions {
-  /** 0 (default): free ports. N: admin on N, services on N+1..N+6 (storefront, middleware, erp, wms, notifications, oauth). */
+  /** 0 (default): free ports. N: admin on N, services on N+1..N+7 (storefront, middleware, erp, wms, notifications, oauth, edi). */
   port?: number;
   /** "NAME" or "NAME=VALUE"; a bad one throws UsageError before anything starts. */
   faults?: Array<string | ActiveFault>;
@@ -50,7 +51,7 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-export const SERVICE_ORDER = ['storefront', 'middleware', 'erp', 'wms', 'notifications', 'oauth'] as const;
+export const SERVICE_ORDER = ['storefront', 'middleware', 'erp', 'wms', 'notifications', 'oauth', 'edi'] as const;
 
 function clientSpecs(): OAuthClientSpec[] {
   const now = Math.floor(Date.now() / 1000);
@@ -67,7 +68,7 @@ function clientSpecs(): OAuthClientSpec[] {
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const faults = new FaultController(opts.faults ?? []);
   const port = opts.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535 - 6) throw new Error(`port must be 0 or a free base port <= ${65535 - 6}, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 - 7) throw new Error(`port must be 0 or a free base port <= ${65535 - 7}, got ${port}`);
   const truth = new TruthLog();
   const latency = new Latency(opts.latency ?? {});
   const marker: Marker = { ...DEFAULT_MARKER, ...(opts.marker ?? {}) };
@@ -76,6 +77,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const servers: ServiceServer[] = [];
   let client: ServiceClient | undefined;
   let oauthServer: Awaited<ReturnType<typeof startOAuthServer>> | undefined;
+  let edi: MountedEdiGateway | undefined;
   const certFor = (name: string) => {
     const days = faults.get('tls.expiresInDays')?.days;
     return pki.issueServerCert({ hosts: ['127.0.0.1', 'localhost'], commonName: `${name}.sandbox.syncprobe`, ...(days !== undefined ? { expiresInDays: days } : {}) });
@@ -83,7 +85,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   try {
     client = new ServiceClient(pki.caPem);
-    const urls: ServiceUrls = { storefront: '', middleware: '', erp: '', wms: '', notifications: '', oauth: '' };
+    const urls: ServiceUrls = { storefront: '', middleware: '', erp: '', wms: '', notifications: '', oauth: '', edi: '' };
     const ctx: ServiceContext = { faults, truth, latency, client, urls, marker, retry };
 
     let verifier: ReturnType<typeof createTokenVerifier> | undefined;
@@ -126,6 +128,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       erp.reset();
       wms.reset();
       notifications.reset();
+      edi?.reset();
     };
 
     const start = async (name: string, offset: number, router: Router, withFaults: boolean) => {
@@ -145,6 +148,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     urls.erp = (await start('erp', 3, erp.routes(), true)).url;
     urls.wms = (await start('wms', 4, wms.routes(), true)).url;
     urls.notifications = (await start('notifications', 5, notifications.routes(), true)).url;
+    edi = await mountEdiGateway({ services: urls, caPem: pki.caPem, truth, faults }, { tls: await certFor('edi'), port: port ? port + 7 : 0, latencyMs: (h) => latency.delayOf(h) });
+    urls.edi = edi.url;
 
     // tls.expiresInDays switched at run time: new certificates for new connections.
     faults.onChange((name) => {
@@ -174,6 +179,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       async stop() {
         if (stopped) return;
         stopped = true;
+        await edi!.stop();
         latency.cancelAll();
         await Promise.all(servers.map((s) => s.close()));
         await oauth.stop();
@@ -182,6 +188,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       },
     };
   } catch (err) {
+    await edi?.stop();
     latency.cancelAll();
     await Promise.all(servers.map((s) => s.close()));
     await oauthServer?.stop();

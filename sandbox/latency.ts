@@ -14,6 +14,10 @@ export const HOPS = [
   'inventory.publish',
   'erp.onHand',
   'storefront.availability',
+  'edi.ack',
+  'edi.poAck',
+  'edi.asn',
+  'edi.invoice',
 ] as const;
 export type Hop = (typeof HOPS)[number];
 

@@ -155,8 +155,8 @@ export class MiddlewareService {
     const m = this.newMessage('order', channel, req.correlationId, body, { channelOrderId: typeof body.orderId === 'string' ? body.orderId : null });
     const stats = this.channelStats(channel);
     stats.accepted++;
-    // The storefront logs its own acceptance; the B2B and marketplace channels are the middleware's.
-    if (channel !== 'storefront') this.ctx.truth.record(m.correlationId, 'channel.accepted', 'middleware', m.messageId, m.acceptedAt);
+    // The storefront and the EDI gateway log their own acceptance; the B2B and marketplace channels are the middleware's.
+    if (channel !== 'storefront' && channel !== 'edi') this.ctx.truth.record(m.correlationId, 'channel.accepted', 'middleware', m.messageId, m.acceptedAt);
     if (this.ctx.faults.has('channel.drop', channel)) {
       m.status = 'dropped';
       stats.dropped++;

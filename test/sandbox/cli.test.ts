@@ -22,7 +22,7 @@ test('syncprobe sandbox --port 0 prints one JSON line and serves HTTPS until SIG
     child.once('exit', (code) => reject(new Error(`sandbox exited with ${code} before printing: ${stderr}`)));
   });
   const doc = JSON.parse(first);
-  assert.deepEqual(Object.keys(doc.services), ['storefront', 'middleware', 'erp', 'wms', 'notifications', 'oauth']);
+  assert.deepEqual(Object.keys(doc.services), ['storefront', 'middleware', 'erp', 'wms', 'notifications', 'oauth', 'edi']);
   for (const url of [...Object.values<string>(doc.services), doc.admin]) assert.match(url, /^https:\/\/127\.0\.0\.1:\d+/);
   assert.match(doc.services.oauth, /\/oidc$/);
   const ca = readFileSync(doc.ca, 'utf8');
@@ -35,6 +35,9 @@ test('syncprobe sandbox --port 0 prints one JSON line and serves HTTPS until SIG
     assert.deepEqual(((await faults.body.json()) as { faults: Array<{ name: string }> }).faults.map((f) => f.name), ['erp.version']);
     const disco = await request(doc.services.oauth + '/.well-known/openid-configuration', { dispatcher: agent });
     assert.equal(((await disco.body.json()) as { issuer: string }).issuer, doc.services.oauth);
+    const mailbox = await request(doc.services.edi + '/mailbox/SYNTHPROBE', { dispatcher: agent });
+    assert.equal(mailbox.statusCode, 200);
+    assert.deepEqual(await mailbox.body.json(), { documents: [] });
   } finally {
     await agent.close();
   }

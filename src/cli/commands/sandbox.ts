@@ -15,7 +15,7 @@ export default async function sandbox(argv: string[]): Promise<number> {
     'marker-prefix': { type: 'string' },
   });
   const port = numberFlag('port', values.port, 0, { min: 0, integer: true });
-  if (port > 65535 - 6) throw new UsageError(`--port must leave room for 7 ports (admin + 6 services), got ${port}`, '--port', 'use 0 for free ports');
+  if (port > 65535 - 7) throw new UsageError(`--port must leave room for 8 ports (admin + 7 services), got ${port}`, '--port', 'use 0 for free ports');
   const latencyMs = numberFlag('latency-ms', values['latency-ms'], 1000, { min: 0 });
   // Every fault is validated before anything starts: a typo ends with exit 3 and the list.
   const faults = (values.fault ?? []).map((f) => parseFaultSpec(f));
