@@ -24,7 +24,7 @@ export interface PrepareOptions {
   reuse?: Sandbox;
 }
 
-const SERVICE_SYSTEMS = ['storefront', 'middleware', 'erp', 'wms', 'notifications'] as const;
+const SERVICE_SYSTEMS = ['storefront', 'middleware', 'erp', 'wms', 'notifications', 'edi'] as const;
 
 export function needsEmbeddedSandbox(loaded: LoadedConfig, environment: string): boolean {
   const env = loaded.config.environments[environment];

@@ -1,4 +1,5 @@
 import type { LookupSpec, SystemConfig } from './types.ts';
+import { ediSystem } from '../edi/scenario.ts';
 
 /**
  * The reference distribution stack (the embedded sandbox, see docs/sandbox.md) described as data:
@@ -186,5 +187,6 @@ export function referenceSystems(version: 'v1' | 'v2' = 'v1'): Record<string, Sy
     wms: referenceWms(),
     notifications: referenceNotifications(),
     housekeeping: referenceHousekeeping(),
+    edi: ediSystem(),
   };
 }
