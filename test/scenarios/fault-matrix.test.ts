@@ -35,6 +35,12 @@ const MATRIX: Case[] = [
   { fault: 'http.errors', value: 'erp:1', scenario: 'order-to-notification/b2b', milestone: 'middleware.delivered', status: 'missing', class: 'application', scope: { channel: 'b2b', system: 'erp' }, reason: /ERP answered 500/, cleanupMayFail: true },
   { fault: 'http.rateLimit', value: 'wms', scenario: 'order-to-notification/b2b', milestone: 'wms.allocated', status: 'error', class: 'application', scope: { channel: 'b2b', system: 'wms' }, reason: /kept answering 429/ },
   { fault: 'http.slow', value: 'notifications:3000', scenario: 'order-to-notification/b2b', milestone: 'notifications.shipped', status: 'late', class: 'transport', scope: { channel: 'b2b', system: 'notifications' }, reason: /notifications took up to 3\.\d s to answer a single request/ },
+  // The EDI gateway's faults, through the sandbox's own gateway in front of its middleware (channel edi).
+  { fault: 'edi.ackRejected', scenario: 'edi-order/WH-EAST', milestone: 'edi.acknowledged', status: 'error', class: 'data', scope: { channel: 'edi', warehouse: 'WH-EAST', system: 'edi' }, reason: /rejected \(AK501 R\): segment PO1 at position \d+, element PO103 \(data element 355\)/, unaffected: 'order-to-notification/b2b' },
+  { fault: 'edi.noAck', scenario: 'edi-order/WH-EAST', milestone: 'edi.acknowledged', status: 'missing', class: 'business', scope: { channel: 'edi', system: 'edi' }, reason: /no 997 functional acknowledgement for PO SP-.* never acknowledged it/ },
+  { fault: 'edi.asnTotalsMismatch', scenario: 'edi-order/WH-EAST', milestone: 'edi.asnReceived', status: 'error', class: 'data', scope: { channel: 'edi', system: 'edi' }, reason: /CTT02 hash total \d+ differs from the sum of SN102 quantities/ },
+  // 0.02 minutes: each outbound document 1.2 s late, past the 1 s SLA and inside the 2 s grace window.
+  { fault: 'edi.lateFile', value: '0.02', scenario: 'edi-order/WH-EAST', milestone: 'edi.acknowledged', status: 'late', class: 'business', scope: { channel: 'edi', system: 'edi' }, reason: /took 1\.\d s .*SLA 1\.0 s/ },
   { fault: 'tls.expiresInDays', value: '-1', scenario: 'order-to-notification/b2b', milestone: 'channel.accepted', status: 'error', class: 'transport', scope: { channel: 'b2b', system: 'middleware' }, reason: /certificate has expired|CERT_HAS_EXPIRED/, cleanupMayFail: true },
 ];
 

@@ -18,6 +18,9 @@ const MILESTONES = [
   'storefront.availabilityUpdated',
   'erp.onHandReversed',
   'storefront.availabilityReversed',
+  'edi.acknowledged',
+  'edi.poAcknowledged',
+  'edi.asnReceived',
 ];
 export const TEST_SLA = Object.fromEntries(MILESTONES.map((m) => [m, TEST_SLA_MS]));
 
