@@ -22,7 +22,7 @@ export interface DaemonSetupOptions {
   ticks?: TickSource;
   concurrency?: number;
   /** Replaces the alert channels of probes/ (the demo routes alerts to its own receiver). */
-  channels?: ChannelConfig[];
+  channels?: ChannelConfig[] | ((configured: ChannelConfig[]) => ChannelConfig[]);
   /** Per-probe changes applied after loading (the demo's short timeouts). */
   adjustProbe?: (p: ProbeDefinition) => ProbeDefinition;
   prepare?: PrepareOptions;
@@ -50,7 +50,9 @@ export async function setUpDaemon(o: DaemonSetupOptions): Promise<DaemonSetup> {
   }
   const probes = selected.map(({ probe }) => (o.adjustProbe ? o.adjustProbe(probe) : probe));
 
-  const { channels, diagnostics } = resolveChannels(o.channels ?? settings.channels ?? [], 'probes: defineSchedule().channels');
+  const configured = settings.channels ?? [];
+  const channelConfigs = typeof o.channels === 'function' ? o.channels(configured) : (o.channels ?? configured);
+  const { channels, diagnostics } = resolveChannels(channelConfigs, 'probes: defineSchedule().channels');
   const problems = validateProbes(selected.map((p, i) => ({ ...p, probe: probes[i] })), {
     scenarios: loaded.scenarios.map((s) => s.definition.name),
     checks: BUILTIN_CHECKS,

@@ -69,13 +69,15 @@ function transaction(s: ScenarioResult, now: number): string {
     .filter(([k, v]) => v && ['channel', 'warehouse', 'environment'].includes(k))
     .map(([k, v]) => `<span class="tag">${esc(k)}: ${esc(v)}</span>`)
     .join('');
-  return `<article class="txn" data-testid="transaction" data-scenario="${esc(s.name)}">
-    <header>${badge(s.status)} <strong>${esc(s.name)}</strong> ${tags}
-      <span class="muted">${esc(ago(s.startedAt, now))} · ${esc(fmtDuration(s.durationMs))} · <code>${esc(s.correlationId)}</code>${
+  const met = s.milestones.filter((m) => m.status === 'met').length;
+  // Healthy transactions fold to one line; a failing one opens so its reason is in view.
+  return `<details class="txn ${s.status}" data-testid="transaction" data-scenario="${esc(s.name)}" data-key="${esc(`${s.name} ${s.correlationId}`)}"${s.status === 'ok' ? '' : ' open'}>
+    <summary>${badge(s.status)} <strong>${esc(s.name)}</strong> ${tags}
+      <span class="muted">${met}/${s.milestones.length} milestones met · ${esc(ago(s.startedAt, now))} · ${esc(fmtDuration(s.durationMs))} · <code>${esc(s.correlationId)}</code>${
         s.cleanup ? ` · cleanup ${esc(s.cleanup.status)}` : ''
-      }</span></header>
+      }</span></summary>
     ${timeline(s)}
-  </article>`;
+  </details>`;
 }
 
 function checkFigures(doc: CheckDocument | undefined): string {
@@ -125,13 +127,32 @@ function alertsTable(s: DaemonSnapshot, now: number): string {
   return `<table class="alerts"><thead><tr><th>severity</th><th>scope</th><th>probe</th><th>milestone</th><th>state</th><th>opened</th><th>reason</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** Fault switches of an embedded sandbox (demo): what is on, and presets a person can switch on. */
+export interface FaultPanel {
+  active: string[];
+  presets: string[];
+}
+
+function faultPanel(f: FaultPanel): string {
+  const on = new Set(f.active);
+  const buttons = f.presets
+    .map((p) => `<button name="spec" value="${esc(p)}"${on.has(p) ? ' disabled' : ''} data-testid="fault-${esc(p)}">${esc(p)}</button>`)
+    .join('');
+  return `<section class="faults" data-testid="faults">
+    <form method="post" action="faults">Inject a fault into the sandbox: ${buttons}</form>
+    <form method="post" action="faults/clear"><span data-testid="active-faults">${f.active.length ? `active: ${f.active.map((a) => `<code>${esc(a)}</code>`).join(' ')}` : 'no fault active'}</span>
+      ${f.active.length ? '<button data-testid="clear-faults">Clear all faults</button>' : ''}</form>
+  </section>`;
+}
+
 /** The inner part of the page; the page script re-fetches only this. */
-export function renderMain(s: DaemonSnapshot, now = Date.now()): string {
+export function renderMain(s: DaemonSnapshot, now = Date.now(), faults?: FaultPanel): string {
   const overall = s.probes.length ? worst(...s.probes.map(probeStatus)) : 'unknown';
+  // The latest transaction of each scenario probe, failing ones first.
+  const rank: Record<Status, number> = { critical: 0, unknown: 1, warning: 2, ok: 3 };
   const txns = s.probes
-    .flatMap((p) => p.lastTransactions)
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-    .slice(0, 12);
+    .flatMap((p) => p.lastTransactions.slice(0, 1))
+    .sort((a, b) => rank[a.status] - rank[b.status] || b.startedAt.localeCompare(a.startedAt));
   const backlog = s.sinks.reduce((n, x) => n + x.pending + x.spooled, 0);
   return `<main data-testid="status-main">
   <section class="summary">
@@ -142,6 +163,7 @@ export function renderMain(s: DaemonSnapshot, now = Date.now()): string {
     <div>sink backlog <strong>${backlog}</strong> points${s.sinks.some((x) => x.deadLettered) ? ` · ${s.sinks.reduce((n, x) => n + x.deadLettered, 0)} dead-lettered` : ''}</div>
     ${s.killSwitch.on ? `<div class="kill" data-testid="kill-switch">Kill switch on: write probes paused${s.killSwitch.reason ? ` (${esc(s.killSwitch.reason)})` : ''}</div>` : ''}
   </section>
+  ${faults ? faultPanel(faults) : ''}
   <h2>Open alerts</h2>
   ${alertsTable(s, now)}
   <h2>Probes</h2>
@@ -167,7 +189,7 @@ main{padding:12px 20px;max-width:1400px}h2{font-size:15px;margin:22px 0 8px}
 .probe dl{display:grid;grid-template-columns:80px 1fr;margin:6px 0;gap:2px 8px}.probe dt{color:var(--muted)}.probe dd{margin:0}
 .failing{margin:4px 0 0;padding-left:18px;color:var(--critical)}.figures{margin-top:4px}
 .muted,small{color:var(--muted)}.quiet{color:var(--muted);font-style:italic}.tag{background:#eaeef2;border-radius:4px;padding:0 6px;margin-left:4px;font-size:12px}
-.txn{margin-bottom:8px}.txn header{margin-bottom:4px}
+.txn{margin-bottom:8px;display:block}.txn summary{cursor:pointer;margin-bottom:4px}.txn.ok{border-left-color:var(--ok)}.txn.warning{border-left-color:var(--warning)}.txn.critical{border-left-color:var(--critical)}
 .timeline{list-style:none;margin:0;padding:0}.ms{display:grid;grid-template-columns:230px 1fr 230px;gap:8px;align-items:center;padding:2px 0}
 .ms-name small{display:block;font-size:11px}.track{position:relative;height:10px;background:#eaeef2;border-radius:5px}
 .bar{position:absolute;top:0;height:10px;border-radius:5px;background:var(--ok)}.ms.warning .bar{background:var(--warning)}.ms.critical .bar{background:var(--critical);opacity:.45}
@@ -175,22 +197,31 @@ main{padding:12px 20px;max-width:1400px}h2{font-size:15px;margin:22px 0 8px}
 .reason{grid-column:1/-1;color:var(--critical);padding-left:12px}
 table.alerts{border-collapse:collapse;width:100%;background:#fff}table.alerts th,table.alerts td{border-bottom:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 .sev{font-weight:700;text-transform:uppercase;font-size:12px}.sev.critical{color:var(--critical)}.sev.warning{color:var(--warning)}.sev.info{color:var(--muted)}
-footer{margin:20px 0}`;
+footer{margin:20px 0}
+.faults{margin-top:10px;background:#fff8e5;border:1px solid #e3c97a;border-radius:8px;padding:8px 14px;display:flex;flex-direction:column;gap:6px}
+.faults button{margin:2px 4px;font:inherit;font-size:12px;padding:2px 8px;border-radius:6px;border:1px solid #b26b00;background:#fff;cursor:pointer}
+.faults button:disabled{opacity:.5;cursor:default}`;
 
-export function renderPage(s: DaemonSnapshot, opts: { title?: string; refreshMs?: number; now?: number } = {}): string {
+export function renderPage(s: DaemonSnapshot, opts: { title?: string; refreshMs?: number; now?: number; faults?: FaultPanel } = {}): string {
   const refresh = opts.refreshMs ?? 3000;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(opts.title ?? 'syncprobe status')}</title><style>${CSS}</style></head>
 <body><div class="top"><h1>${esc(opts.title ?? 'syncprobe status')}</h1><span class="muted">synthetic transactions, contracts, certificates and tokens</span></div>
-${renderMain(s, opts.now)}
+${renderMain(s, opts.now, opts.faults)}
 <script>
 setInterval(async () => {
   try {
     const r = await fetch('fragment', { cache: 'no-store' });
     if (!r.ok) return;
     const next = new DOMParser().parseFromString(await r.text(), 'text/html').querySelector('main');
-    if (next) document.querySelector('main').replaceWith(next);
+    if (!next) return;
+    // Keep what the reader folded or unfolded.
+    for (const d of document.querySelectorAll('details[data-key]')) {
+      const same = next.querySelector('details[data-key="' + CSS.escape(d.dataset.key) + '"]');
+      if (same) same.open = d.open;
+    }
+    document.querySelector('main').replaceWith(next);
   } catch {}
 }, ${refresh});
 </script></body></html>`;

@@ -81,7 +81,10 @@ test('an operator sees probe states, the failing milestone with its reason and t
   const reason = tab.locator('[data-scenario="order-marketplace"] [data-testid="milestone-reason"]');
   assert.match(await reason.innerText(), /business: ERP never created the order for channel marketplace: middleware DLQ holds it with 'unknown UoM CS12X' <script>x<\/script>/);
   const bar = tab.locator('[data-scenario="order-b2b"] [data-milestone="ERP order created"] .bar');
-  assert.ok(await bar.isVisible(), 'the latency bar of a met milestone is drawn');
+  assert.equal(await bar.isVisible(), false, 'a healthy transaction is folded to one line');
+  assert.match(await tab.locator('[data-scenario="order-b2b"] summary').innerText(), /2\/2 milestones met/);
+  await tab.locator('[data-scenario="order-b2b"] summary').click();
+  assert.ok(await bar.isVisible(), 'unfolded, the latency bar of a met milestone is drawn');
 
   // The page refreshes itself: resolve the incident and the page follows without a reload.
   current = { ...snapshot, openAlerts: [], probes: snapshot.probes.map((p) => ({ ...p, lastRun: p.lastRun && { ...p.lastRun, status: 'ok' as const, results: [] } })) };
@@ -95,4 +98,22 @@ test('the JSON snapshot endpoint answers and unknown paths are 404', async (t) =
   const json = await (await fetch(new URL('api/status', page.url))).json();
   assert.equal(json.probes.length, 2);
   assert.equal((await fetch(new URL('nope', page.url))).status, 404);
+});
+
+test('fault switches: only the offered presets can be switched on, and clearing turns them all off', async (t) => {
+  const active: string[] = [];
+  const page = await startStatusPage({
+    snapshot: () => snapshot,
+    faults: { presets: ['channel.drop=marketplace'], active: () => active, set: (spec) => void active.push(spec), clearAll: () => void active.splice(0) },
+  });
+  t.after(() => page.stop());
+  const post = (path: string, body: string) =>
+    fetch(new URL(path, page.url), { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+  assert.equal((await post('faults', 'spec=http.errors%3Derp%3A1')).status, 400);
+  assert.deepEqual(active, []);
+  assert.equal((await post('faults', 'spec=channel.drop%3Dmarketplace')).status, 303);
+  assert.deepEqual(active, ['channel.drop=marketplace']);
+  assert.match(await (await fetch(page.url)).text(), /active: <code>channel\.drop=marketplace<\/code>/);
+  assert.equal((await post('faults/clear', '')).status, 303);
+  assert.deepEqual(active, []);
 });
