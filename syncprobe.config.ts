@@ -1,5 +1,6 @@
 import { defineConfig } from './src/engine/index.ts';
 import { referenceSystems } from './src/config/reference-stack.ts';
+import { ediSystem } from './src/edi/scenario.ts';
 
 /**
  * Environments and systems. `sandbox` (the default) and `sandbox-v2` start the embedded reference
@@ -37,7 +38,7 @@ export default defineConfig({
   environments: {
     sandbox: {
       sandbox: { erpVersion: 'v1', latencyMs: 200 },
-      systems: referenceSystems('v1'),
+      systems: { ...referenceSystems('v1'), edi: ediSystem() },
       // The embedded stack answers in fractions of a second: SLAs scaled to match.
       sla: {
         'middleware.delivered': 3_000,
@@ -60,7 +61,7 @@ export default defineConfig({
     },
     'sandbox-v2': {
       sandbox: { erpVersion: 'v2', latencyMs: 200 },
-      systems: referenceSystems('v2'),
+      systems: { ...referenceSystems('v2'), edi: ediSystem() },
       sla: {
         'middleware.delivered': 3_000,
         'erp.created': 3_000,

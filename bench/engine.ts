@@ -139,6 +139,7 @@ async function scale(loaded: LoadedConfig, n: number): Promise<Row[]> {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 100);
   const started = Date.now();
+  const cpu0 = process.cpuUsage();
   let run: EngineRunResult | undefined;
   try {
     lag.enable();
@@ -159,12 +160,24 @@ async function scale(loaded: LoadedConfig, n: number): Promise<Row[]> {
     clearInterval(sampler);
     await sb.stop();
   }
+  const cpu = process.cpuUsage(cpu0);
   const done = run.scenarios.filter((s) => s.milestones.length > 0 && s.milestones.every((m) => m.status === 'met' || m.status === 'late')).length;
+  // What stopped the others: the first failing milestone's class and the start of its reason.
+  const why = new Map<string, number>();
+  for (const s of run.scenarios) {
+    const f = s.milestones.find((m) => m.status === 'missing' || m.status === 'error');
+    if (!f?.failure) continue;
+    const key = `${f.name} ${f.status} ${f.failure.class}: ${f.failure.reason.replace(/SP-\w+|sp\w{10,}|MSG-\d+|SO-\d+/g, '…').slice(0, 70)}`;
+    why.set(key, (why.get(key) ?? 0) + 1);
+  }
+  const top = [...why.entries()].sort((a, b) => b[1] - a[1])[0];
   return [
     { name: `scale ${n}: transactions completed`, value: +((100 * done) / n).toFixed(2), unit: '%' },
     { name: `scale ${n}: wall time`, value: +((Date.now() - started) / 1000).toFixed(1), unit: 's' },
     { name: `scale ${n}: peak RSS of the harness`, value: Math.round(peakRss / 2 ** 20), unit: 'MiB' },
     { name: `scale ${n}: event-loop lag p99`, value: +(lag.percentile(99) / 1e6).toFixed(1), unit: 'ms' },
+    { name: `scale ${n}: harness CPU per transaction`, value: +((cpu.user + cpu.system) / 1000 / n).toFixed(2), unit: 'ms' },
+    ...(top ? [{ name: `scale ${n}: most frequent failure (${top[1]}x)`, value: top[0] }] : []),
   ];
 }
 

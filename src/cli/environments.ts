@@ -35,8 +35,10 @@ export function needsEmbeddedSandbox(loaded: LoadedConfig, environment: string):
 export function sandboxOverrides(sb: Sandbox, systems: string[]): Record<string, SystemOverride> {
   const out: Record<string, SystemOverride> = {};
   const probe = sb.clients.find((c) => c.clientId === 'syncprobe-probe');
+  // A system named like one of the stack's services is that service; 'housekeeping' is its admin API.
+  const services = sb.services as unknown as Record<string, string | undefined>;
   for (const name of systems) {
-    if ((SERVICE_SYSTEMS as readonly string[]).includes(name)) out[name] = { baseUrl: sb.services[name as (typeof SERVICE_SYSTEMS)[number]], caPem: sb.caPem };
+    if (name !== 'oauth' && typeof services[name] === 'string') out[name] = { baseUrl: services[name], caPem: sb.caPem };
     else if (name === 'housekeeping') out[name] = { baseUrl: sb.admin, caPem: sb.caPem };
   }
   if (out.erp && probe?.clientSecret) {
