@@ -34,6 +34,21 @@ test('backlog: per flow, with points and one alert key per flow', () => {
   assert.match(o.results[1]!.reason!, /dead-letter queue depth is 30 \(warning at 1, critical at 25\)/);
 });
 
+test('backlog: replays since the previous sample become replays/replays_succeeded fields; the first sample is the baseline', () => {
+  const r = (at: number, count: number, ok: number): BacklogSample => ({ ...s(at, 0), replayCount: count, replaySuccesses: ok });
+  const table: Array<[string, BacklogSample[], { replays: number; replays_succeeded: number } | undefined]> = [
+    ['first sample: counters since the middleware started are not this run\'s', [r(0, 7, 6)], undefined],
+    ['two replays since, one went through', [r(0, 7, 6), r(1, 9, 7)], { replays: 2, replays_succeeded: 1 }],
+    ['nothing replayed', [r(0, 7, 6), r(1, 7, 6)], { replays: 0, replays_succeeded: 0 }],
+    ['counters went back (middleware restarted): no figure rather than a negative one', [r(0, 7, 6), r(1, 1, 1)], undefined],
+    ['a middleware without counters', [s(0, 0), s(1, 0)], undefined],
+  ];
+  for (const [name, samples, expected] of table) {
+    const { fields } = backlogOutcome('backlog', 'prod', evaluateBacklog(samples), 1000).points[0]!;
+    assert.deepEqual(fields.replays === undefined ? undefined : { replays: fields.replays, replays_succeeded: fields.replays_succeeded }, expected, name);
+  }
+});
+
 test('backlog history keeps only the window', () => {
   const h = new BacklogHistory(10 * 60_000);
   h.add([s(0, 1)]);

@@ -35,6 +35,9 @@ export interface BacklogSample {
   queueDepth: number;
   dlqDepth: number;
   unacknowledgedOutbound: number;
+  /** The middleware's cumulative replay counters, when it reports them. */
+  replayCount?: number;
+  replaySuccesses?: number;
 }
 
 export interface FlowVerdict {
@@ -45,6 +48,9 @@ export interface FlowVerdict {
   dlqDepth: number;
   unacknowledgedOutbound: number;
   growthPerMin: number | null;
+  /** Replays of dead-lettered messages since the previous sample (null without two samples with counters). */
+  replays: number | null;
+  replaysSucceeded: number | null;
 }
 
 function level(value: number, l: Level): Status {
@@ -81,7 +87,12 @@ export function evaluateBacklog(samples: BacklogSample[], t: BacklogThresholds =
       statuses.push(s);
       if (s !== 'ok') problems.push({ code: 'backlog_growth', message: `${flow}: backlog grows by ${growthPerMin}/min over the last ${Math.round(minutes * 10) / 10} min (warning at ${t.growthPerMin.warn}/min, critical at ${t.growthPerMin.crit}/min)` });
     }
-    out.push({ flow, status: worst(...statuses), problems, queueDepth: last.queueDepth, dlqDepth: last.dlqDepth, unacknowledgedOutbound: last.unacknowledgedOutbound, growthPerMin });
+    // Counters are cumulative since the middleware started: a run accounts for what changed since the previous sample.
+    const prev = sorted.length >= 2 ? sorted[sorted.length - 2]! : undefined;
+    const counted = prev?.replayCount !== undefined && last.replayCount !== undefined && last.replayCount >= prev.replayCount;
+    const replays = counted ? last.replayCount! - prev!.replayCount! : null;
+    const replaysSucceeded = counted ? Math.max(0, (last.replaySuccesses ?? 0) - (prev!.replaySuccesses ?? 0)) : null;
+    out.push({ flow, status: worst(...statuses), problems, queueDepth: last.queueDepth, dlqDepth: last.dlqDepth, unacknowledgedOutbound: last.unacknowledgedOutbound, growthPerMin, replays, replaysSucceeded });
   }
   return out.sort((a, b) => a.flow.localeCompare(b.flow));
 }
@@ -101,14 +112,21 @@ export function backlogOutcome(probe: string, environment: string, verdicts: Flo
   const points: Point[] = verdicts.map((v) => ({
     measurement: 'backlog',
     tags: { flow: v.flow, env: environment },
-    fields: { queue_depth: v.queueDepth, dlq_depth: v.dlqDepth, unacknowledged_outbound: v.unacknowledgedOutbound, ...(v.growthPerMin !== null ? { growth_per_min: v.growthPerMin } : {}), status: v.status },
+    fields: {
+      queue_depth: v.queueDepth,
+      dlq_depth: v.dlqDepth,
+      unacknowledged_outbound: v.unacknowledgedOutbound,
+      ...(v.growthPerMin !== null ? { growth_per_min: v.growthPerMin } : {}),
+      ...(v.replays !== null ? { replays: v.replays, replays_succeeded: v.replaysSucceeded ?? 0 } : {}),
+      status: v.status,
+    },
     timestamp: now,
   }));
   return { status: worst(...verdicts.map((v) => v.status)), results, points, message: verdicts.flatMap((v) => v.problems.map((p) => p.message)).join('; ') || undefined };
 }
 
 interface MiddlewareMetrics {
-  flows: Record<string, { queueDepth: number; dlqDepth: number }>;
+  flows: Record<string, { queueDepth: number; dlqDepth: number; replayCount?: number; replaySuccesses?: number }>;
   unacknowledgedOutbound: number;
 }
 
@@ -122,6 +140,7 @@ export async function readBacklog(target: HttpTarget, signal?: AbortSignal, now 
     queueDepth: Number(f.queueDepth) || 0,
     dlqDepth: Number(f.dlqDepth) || 0,
     unacknowledgedOutbound: flow === 'order' ? Number(m.unacknowledgedOutbound) || 0 : 0,
+    ...(typeof f.replayCount === 'number' ? { replayCount: f.replayCount, replaySuccesses: Number(f.replaySuccesses) || 0 } : {}),
   }));
 }
 
