@@ -75,7 +75,11 @@ async function startAlertReceiver(log: (line: string) => void): Promise<Receiver
 }
 
 export async function runLiveDemo(o: LiveDemoOptions): Promise<{ code: number; snapshot: DaemonSnapshot }> {
-  const { log } = o;
+  const log = o.log;
+  // The status page shows every milestone; the console keeps to what needs a look.
+  const quiet = (line: string) => {
+    if (!/^\[[^\]]+\] [\w.]+: met /.test(line)) log(line);
+  };
   const stateDir = await mkdtemp(join(tmpdir(), 'syncprobe-demo-'));
   const receiver = await startAlertReceiver(log);
   const setup = await setUpDaemon({
@@ -93,7 +97,7 @@ export async function runLiveDemo(o: LiveDemoOptions): Promise<{ code: number; s
       thresholds: { ...p.thresholds, failureThreshold: Math.min(p.thresholds?.failureThreshold ?? 2, 2), successThreshold: 1 },
     }),
     prepare: { faults: o.faults },
-    log,
+    log: quiet,
   });
   const sandbox = setup.prepared.find((p) => p.sandbox)?.sandbox;
   const controls: FaultControls | undefined = sandbox && {
@@ -109,7 +113,12 @@ export async function runLiveDemo(o: LiveDemoOptions): Promise<{ code: number; s
       log('all faults cleared from the status page');
     },
   };
-  const page = await startStatusPage({ snapshot: () => setup.daemon.snapshot(), port: o.port ?? 0, title: `syncprobe demo · ${o.environment}`, faults: controls });
+  const pageOptions = { snapshot: () => setup.daemon.snapshot(), title: `syncprobe demo · ${o.environment}`, faults: controls };
+  const page = await startStatusPage({ ...pageOptions, port: o.port ?? 0 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    log(`port ${o.port} is in use: the status page takes a free port instead`);
+    return startStatusPage({ ...pageOptions, port: 0 });
+  });
   try {
     await setup.daemon.start();
     log(`status page: ${page.url}`);
