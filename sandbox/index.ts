@@ -46,6 +46,8 @@ export interface Sandbox {
   truth: TruthLog;
   latency: Latency;
   marker: Marker;
+  /** The EDI gateway's file drop: partners upload to inbox/, outbound documents land in outbox/PARTNER/. */
+  edi: { dropDir: string; inbox: string; outbox: string };
   /** Empties every service's records and the truth log; faults and latency stay. */
   reset(): void;
   stop(): Promise<void>;
@@ -175,6 +177,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       truth,
       latency,
       marker,
+      edi: { dropDir: edi.dropDir, inbox: edi.inbox, outbox: edi.outbox },
       reset,
       async stop() {
         if (stopped) return;

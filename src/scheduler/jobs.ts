@@ -1,17 +1,23 @@
 import { checkTls, toPoints as tlsPoints } from '../checks/tls/index.ts';
 import { checkOAuth, toPoints as oauthPoints } from '../checks/oauth/index.ts';
 import { registerSecret } from '../core/redact.ts';
+import { UsageError } from '../core/errors.ts';
+import { EDI_CHECK_TYPES, ediPoints, runEdiCheck, type EdiCheckType } from '../edi/index.ts';
+import { createSchemaValidator } from '../contracts/validator.ts';
+import { driftPoints } from '../contracts/points.ts';
+import { defaultRegistry, type SchemaRegistry } from '../contracts/schemas.ts';
+import type { ResponseValidator } from '../http/client.ts';
 import { newCorrelationId, runScenarios, resolveSystems, SystemClient, type LoadedConfig, type RunOptions, type SystemOverride } from '../engine/index.ts';
 import { redact } from '../core/redact.ts';
 import type { SweepReport } from './daemon.ts';
 import type { ProbeDefinition } from './probe.ts';
-import { failedOutcome, outcomeFromCheck, outcomeFromRunResult, type ProbeJob } from './outcome.ts';
+import { failedOutcome, outcomeFromCheck, outcomeFromRunResult, type ProbeContext, type ProbeJob } from './outcome.ts';
 import { BacklogHistory, backlogOutcome, evaluateBacklog, readBacklog, DEFAULT_BACKLOG_THRESHOLDS, type BacklogThresholds } from './checks/backlog.ts';
 import { MiddlewareReconciliation, reconcile, reconciliationOutcome } from './checks/reconciliation.ts';
 import type { HttpTarget } from './checks/http.ts';
 
 /** Check types a probe can name in `check.type`. */
-export const BUILTIN_CHECKS = ['backlog', 'reconciliation', 'tls', 'oauth'] as const;
+export const BUILTIN_CHECKS = ['backlog', 'reconciliation', 'tls', 'oauth', ...EDI_CHECK_TYPES] as const;
 
 export interface JobDeps {
   config: LoadedConfig;
@@ -20,6 +26,10 @@ export interface JobDeps {
   log?: (line: string) => void;
   /** Passed to every scenario run: SLA and polling overrides (demo schedules, tests). */
   runOverrides?: Pick<RunOptions, 'sla' | 'polling'>;
+  /** Live drift checks on the responses scenario probes read; default on. */
+  validate?: boolean;
+  /** The response schemas; the project's contracts/schemas by default. */
+  registry?: SchemaRegistry;
 }
 
 function target(deps: JobDeps, environment: string, system: string): HttpTarget {
@@ -35,10 +45,25 @@ function target(deps: JobDeps, environment: string, system: string): HttpTarget 
  * needs between runs (backlog history, reconciliation counters) lives in the job's closure.
  */
 export function jobFactory(deps: JobDeps): (p: ProbeDefinition) => ProbeJob {
+  // Compiled once for the daemon's life; each run gets its own validator so its drift points reach that run's sinks.
+  let registry: SchemaRegistry | null | undefined = deps.validate === false ? null : deps.registry;
+  const validatorsFor = (environment: string, sinks: ProbeContext['sinks']): ResponseValidator[] => {
+    if (registry === undefined) {
+      try {
+        registry = defaultRegistry();
+      } catch (err) {
+        registry = null;
+        deps.log?.(redact(`response schemas not loaded, live drift checks off: ${(err as Error).message}`));
+      }
+    }
+    if (!registry) return [];
+    return [createSchemaValidator(registry, { onFindings: (f, c) => sinks.forEach((s) => s.add(driftPoints(f, { api: c.system, env: environment }))) })];
+  };
   return (p) => {
     if (p.scenario) {
       return async (ctx) => {
         const run = await runScenarios({
+          validators: validatorsFor(p.environment, ctx.sinks),
           config: deps.config,
           environment: p.environment,
           scenarios: [p.scenario!],
@@ -108,6 +133,19 @@ export function jobFactory(deps: JobDeps): (p: ProbeDefinition) => ProbeJob {
           const o = outcomeFromCheck(doc, p, warehouse ? 'warehouse' : 'system');
           const results = warehouse ? o.results.map((r) => ({ ...r, key: `${p.name}/oauth/warehouse=${warehouse}`, scope: `warehouse=${warehouse}` })) : o.results;
           return { ...o, results, points: oauthPoints(doc, { target: `${auth.clientId}@${auth.issuer ?? auth.tokenUrl}`, environment: p.environment }) };
+        };
+      }
+      case 'edi-file-arrival':
+      case 'edi-ack': {
+        const type = p.check.type as EdiCheckType;
+        return async () => {
+          try {
+            const doc = await runEdiCheck(type, opts);
+            return { ...outcomeFromCheck(doc, p, 'system'), points: ediPoints(type, doc, { environment: p.environment, probe: p.name }) };
+          } catch (err) {
+            if (err instanceof UsageError) return failedOutcome(p, 'run', err.describe(), 'unknown');
+            throw err;
+          }
         };
       }
       default:
