@@ -142,7 +142,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const admin = await start(
       'admin',
       0,
-      adminRoutes({ faults, truth, latency, marker, erp, wms, clients: () => oauth.clients, rotateKeys: (keepOld) => rotateKeys({ keepOld }), reset }),
+      adminRoutes({ faults, truth, latency, marker, erp, wms, storefront, clients: () => oauth.clients, rotateKeys: (keepOld) => rotateKeys({ keepOld }), reset }),
       false,
     );
     urls.storefront = (await start('storefront', 1, storefront.routes(), true)).url;

@@ -9,6 +9,7 @@ import type { Latency } from '../latency.ts';
 import type { OAuthClient } from '../oauth.ts';
 import type { TruthLog } from '../truth.ts';
 import type { WmsService } from '../wms/index.ts';
+import type { StorefrontService } from '../storefront/index.ts';
 
 /**
  * The sandbox's control plane (not part of the simulated stack): faults, ground truth, latency,
@@ -21,12 +22,13 @@ export interface AdminDeps {
   marker: Marker;
   erp: ErpService;
   wms: WmsService;
+  storefront: StorefrontService;
   clients: () => OAuthClient[];
   rotateKeys: (keepOld: boolean) => Promise<void>;
   reset: () => void;
 }
 
-export const PROVIDER_STATES = ['a sales order exists', 'an item exists', 'on-hand exists', 'no sales order exists'] as const;
+export const PROVIDER_STATES = ['a sales order exists', 'an item exists', 'on-hand exists', 'no sales order exists', 'an outbound order exists', 'a storefront order exists'] as const;
 
 export function adminRoutes(d: AdminDeps): Router {
   const r = new Router();
@@ -114,6 +116,25 @@ export function adminRoutes(d: AdminDeps): Router {
         if (!isWarehouse(warehouse)) throw new HttpError(400, 'invalid_request', `warehouse must be one of ${WAREHOUSES.join(', ')}`);
         if (typeof params.onHand === 'number') d.erp.setOnHand(item, warehouse, params.onHand);
         return { status: 200, json: { state, item, warehouse, onHand: d.erp.getOnHand(item, warehouse) } };
+      }
+      case 'an outbound order exists': {
+        const erpOrderNumber = params.erpOrderNumber;
+        if (typeof erpOrderNumber !== 'string' || erpOrderNumber.trim() === '') throw new HttpError(400, 'invalid_request', "state 'an outbound order exists' needs params.erpOrderNumber (a non-empty string)");
+        const warehouse = String(params.warehouse ?? 'WH-EAST');
+        if (!isWarehouse(warehouse)) throw new HttpError(400, 'invalid_request', `warehouse must be one of ${WAREHOUSES.join(', ')}`);
+        const o = d.wms.seedOutbound(erpOrderNumber, String(params.correlationId ?? `pact-${Date.now()}`), warehouse);
+        return { status: 201, json: { state, erpOrderNumber, wmsOrderId: o.wmsOrderId } };
+      }
+      case 'a storefront order exists': {
+        const poNumber = params.poNumber;
+        if (typeof poNumber !== 'string' || poNumber.trim() === '') throw new HttpError(400, 'invalid_request', "state 'a storefront order exists' needs params.poNumber (a non-empty string)");
+        const o = d.storefront.seedOrder(String(params.correlationId ?? `pact-${Date.now()}`), {
+          customer: String(params.customer ?? d.marker.customer),
+          poNumber,
+          warehouse: 'EAST',
+          lines: [{ sku: 'SKU-1001', quantity: 3, uom: 'EA' }],
+        });
+        return { status: 201, json: { state, poNumber, orderId: o.orderId, correlationId: o.correlationId } };
       }
       default:
         throw new HttpError(400, 'unknown_state', `unknown provider state '${state}'; known: ${PROVIDER_STATES.join('; ')}`);

@@ -154,6 +154,15 @@ export class StorefrontService {
     return o;
   }
 
+  /** Provider state: an order on record, as accepted, without starting its flow through the stack. */
+  seedOrder(correlationId: string, input: { customer: string; poNumber: string; warehouse: string; lines: SfOrder['lines'] }): { orderId: string; correlationId: string } {
+    const now = Date.now();
+    const o: SfOrder = { orderId: this.ids.next(), correlationId, ...input, status: 'accepted', acceptedAt: now, updatedAt: now, erpOrderNumber: null, forwarded: 'pending' };
+    this.orders.set(o.orderId, o);
+    this.byCorrelation.set(o.correlationId, o);
+    return { orderId: o.orderId, correlationId };
+  }
+
   private place(req: Request, input: { customer: string; poNumber: string; warehouse: string; lines: SfOrder['lines'] }): SfOrder {
     const now = Date.now();
     const o: SfOrder = { orderId: this.ids.next(), correlationId: req.correlationId, ...input, status: 'accepted', acceptedAt: now, updatedAt: now, erpOrderNumber: null, forwarded: 'pending' };

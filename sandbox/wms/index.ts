@@ -241,6 +241,29 @@ export class WmsService {
     adj.publication = { status: 'failed', at: Date.now(), reason: `middleware: ${errorMessage(res as never)}` };
   }
 
+  /** Provider state: an allocated outbound order for an ERP sales order, held there (no picking, no ASN). */
+  seedOutbound(erpOrderNumber: string, correlationId: string, warehouse: Warehouse = 'WH-EAST'): Record<string, unknown> {
+    const existing = this.byErpOrder.get(erpOrderNumber)?.find((o) => o.status !== 'released');
+    if (existing) return renderOrder(existing);
+    const now = Date.now();
+    const o: WmsOrder = {
+      wmsOrderId: this.orderIds.next(),
+      erpOrderNumber,
+      warehouse,
+      status: 'allocated',
+      correlationId,
+      receivedAt: now,
+      allocatedAt: now,
+      shippedAt: null,
+      asn: null,
+      lines: [{ lineNo: 1, item: 'SKU-1001', quantity: 2, uom: 'EA' }],
+    };
+    this.orders.set(o.wmsOrderId, o);
+    push(this.byErpOrder, o.erpOrderNumber, o);
+    push(this.byCorrelation, o.correlationId, o);
+    return renderOrder(o);
+  }
+
   private allocate(o: WmsOrder): void {
     if (o.status !== 'released') return;
     o.status = 'allocated';

@@ -164,6 +164,18 @@ test('admin: truth, latency and provider states answer; bad input names the fiel
   assert.equal(st.status, 201);
   const so = await api.get(`${sb.services.erp}/api/sales-orders?externalReference=SP-PACT-1`);
   assert.equal(so.body.items[0].orderNumber, st.body.orderNumber);
+  const outbound = await api.post(`${sb.admin}/provider-states`, { state: 'an outbound order exists', params: { erpOrderNumber: 'SO-PACT-9' } });
+  assert.equal(outbound.status, 201);
+  const wo = await api.get(`${sb.services.wms}/api/orders?erpOrderNumber=SO-PACT-9`);
+  assert.deepEqual(wo.body.items.map((o: { wmsOrderId: string; status: string }) => [o.wmsOrderId, o.status]), [[outbound.body.wmsOrderId, 'allocated']]);
+  const noNumber = await api.post(`${sb.admin}/provider-states`, { state: 'an outbound order exists', params: {} });
+  assert.equal(noNumber.status, 400);
+  assert.match(noNumber.body.error.message, /params\.erpOrderNumber/);
+  const sf = await api.post(`${sb.admin}/provider-states`, { state: 'a storefront order exists', params: { poNumber: 'SP-PACT-PO-9' } });
+  assert.equal(sf.status, 201);
+  const sfo = await api.get(`${sb.services.storefront}/api/orders/${sf.body.orderId}`);
+  assert.equal(sfo.body.status, 'accepted');
+  assert.equal(sfo.body.correlationId, sf.body.correlationId);
   const unknown = await api.post(`${sb.admin}/provider-states`, { state: 'the moon is full' });
   assert.equal(unknown.status, 400);
   assert.match(unknown.body.error.message, /a sales order exists/);
