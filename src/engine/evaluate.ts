@@ -77,9 +77,11 @@ export function evaluateMilestone(o: MilestoneObservation): MilestoneResult {
       return { ...base, status: 'error', failure: { class: o.error.class, reason, scope: { ...scope, ...o.diagnosis?.scope } } };
     }
     const waited = o.waitedMs !== undefined ? ` within ${fmt(o.waitedMs)}` : '';
+    const slowApi = o.slowestRequestMs !== undefined && o.slowestRequestMs > o.slaMs / 2;
+    const slow = slowApi ? `; ${o.system} took up to ${fmt(o.slowestRequestMs!)} to answer a single request` : '';
     const failure: Failure = o.diagnosis
-      ? { class: o.diagnosis.class, reason: o.diagnosis.reason, scope: { ...scope, ...o.diagnosis.scope } }
-      : { class: 'business', reason: `${label(o)} never observed${scopeText(scope)}${waited} (SLA ${fmt(o.slaMs)}${o.from ? ` from ${o.from}` : ''})`, scope };
+      ? { class: slowApi ? 'transport' : o.diagnosis.class, reason: o.diagnosis.reason + slow, scope: { ...scope, ...o.diagnosis.scope } }
+      : { class: slowApi ? 'transport' : 'business', reason: `${label(o)} never observed${scopeText(scope)}${waited} (SLA ${fmt(o.slaMs)}${o.from ? ` from ${o.from}` : ''})${slow}`, scope };
     return { ...base, status: 'missing', failure };
   }
 

@@ -34,6 +34,8 @@ const cases: Array<{ name: string; obs: Partial<MilestoneObservation>; expect: {
     obs: { found: false, firstPositiveAt: null, diagnosis: { class: 'data', reason: "middleware DLQ holds it with 'unknown UoM CS12X'", scope: { system: 'middleware' } } },
     expect: { status: 'missing', cls: 'data', reason: /DLQ holds it/ },
   },
+  { name: 'missing while every answer took longer than half the SLA is a transport finding', obs: { found: false, firstPositiveAt: null, slowestRequestMs: 3000 }, expect: { status: 'missing', cls: 'transport', reason: /erp took up to 3\.0 s to answer a single request/ } },
+  { name: 'late with slow answers is a transport finding', obs: { lastNegativeAt: T0 + 1200, firstPositiveAt: T0 + 1300, systemAt: T0 + 1250, slowestRequestMs: 900 }, expect: { status: 'late', cls: 'transport', reason: /erp took up to 900 ms/ } },
   { name: 'could not observe is error with the error class', obs: { found: false, firstPositiveAt: null, error: { class: 'transport', reason: 'erp GET /api/sales-orders: no answer within 10000 ms' } }, expect: { status: 'error', cls: 'transport', reason: /no answer/ } },
   { name: 'data mismatch is an error of class data', obs: { mismatches: [{ field: 'lines.uom', expected: 'CS12', actual: 'EA', message: "SKU-1002 unit of measure 'EA' instead of 'CS12'" }] }, expect: { status: 'error', cls: 'data', reason: /does not match what was placed: SKU-1002 unit of measure/ } },
   { name: 'a mismatch may carry its own class', obs: { mismatches: [{ field: 'orderNumber', expected: 1, actual: 2, class: 'business', message: 'duplicate' }] }, expect: { status: 'error', cls: 'business' } },

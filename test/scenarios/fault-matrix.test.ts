@@ -11,7 +11,8 @@ interface Case {
   value?: string;
   scenario: string;
   milestone: string;
-  status: string;
+  /** The verdict, or alternatives when a race in the stack decides (a slow API: late or never seen in time). */
+  status: string | string[];
   class: string;
   scope: Record<string, string>;
   reason: RegExp;
@@ -34,7 +35,7 @@ const MATRIX: Case[] = [
   { fault: 'erp.negativeInventory', scenario: 'stock-adjustment/WH-CENTRAL', milestone: 'erp.onHandUpdated', status: 'error', class: 'data', scope: { warehouse: 'WH-CENTRAL', system: 'erp' }, reason: /on-hand of SKU-1001 in WH-CENTRAL is negative/ },
   { fault: 'http.errors', value: 'erp:1', scenario: 'order-to-notification/b2b', milestone: 'middleware.delivered', status: 'missing', class: 'application', scope: { channel: 'b2b', system: 'erp' }, reason: /ERP answered 500/, cleanupMayFail: true },
   { fault: 'http.rateLimit', value: 'wms', scenario: 'order-to-notification/b2b', milestone: 'wms.allocated', status: 'error', class: 'application', scope: { channel: 'b2b', system: 'wms' }, reason: /kept answering 429/ },
-  { fault: 'http.slow', value: 'notifications:3000', scenario: 'order-to-notification/b2b', milestone: 'notifications.shipped', status: 'late', class: 'transport', scope: { channel: 'b2b', system: 'notifications' }, reason: /notifications took up to 3\.\d s to answer a single request/ },
+  { fault: 'http.slow', value: 'notifications:3000', scenario: 'order-to-notification/b2b', milestone: 'notifications.shipped', status: ['late', 'missing'], class: 'transport', scope: { channel: 'b2b', system: 'notifications' }, reason: /notifications took up to 3\.\d s to answer a single request/ },
   // The EDI gateway's faults, through the sandbox's own gateway in front of its middleware (channel edi).
   { fault: 'edi.ackRejected', scenario: 'edi-order/WH-EAST', milestone: 'edi.acknowledged', status: 'error', class: 'data', scope: { channel: 'edi', warehouse: 'WH-EAST', system: 'edi' }, reason: /rejected \(AK501 R\): segment PO1 at position \d+, element PO103 \(data element 355\)/, unaffected: 'order-to-notification/b2b' },
   { fault: 'edi.noAck', scenario: 'edi-order/WH-EAST', milestone: 'edi.acknowledged', status: 'missing', class: 'business', scope: { channel: 'edi', system: 'edi' }, reason: /no 997 functional acknowledgement for PO SP-.* never acknowledged it/ },
@@ -58,7 +59,7 @@ test('the matrix covers every fault the sandbox documents', async () => {
 });
 
 for (const c of MATRIX) {
-  test(`fault ${c.fault}${c.value ? `=${c.value}` : ''}: ${c.status} ${c.milestone} (${c.class}) in ${c.scenario}; cleared, the next run passes`, async () => {
+  test(`fault ${c.fault}${c.value ? `=${c.value}` : ''}: ${[c.status].flat().join('|')} ${c.milestone} (${c.class}) in ${c.scenario}; cleared, the next run passes`, async () => {
     h.sandbox.faults.set(c.fault, c.value);
     if (c.fault === 'tls.expiresInDays') await waitForTls(h.sandbox.services.middleware, h.sandbox.caPem, true);
     let cleared = false;
@@ -69,7 +70,7 @@ for (const c of MATRIX) {
       const f = firstFailure({ ...r, scenarios: [s] });
       assert.ok(f, `a failure is reported:\n${describeRun(r)}`);
       assert.equal(f.milestone.name, c.milestone, describeRun(r));
-      assert.equal(f.milestone.status, c.status, describeRun(r));
+      assert.ok([c.status].flat().includes(f.milestone.status), `${f.milestone.status} not in ${String(c.status)}: ${describeRun(r)}`);
       assert.equal(f.milestone.failure?.class, c.class, describeRun(r));
       for (const [k, v] of Object.entries(c.scope)) assert.equal((f.milestone.failure?.scope as Record<string, string>)[k], v, `scope.${k}: ${describeRun(r)}`);
       assert.match(f.milestone.failure!.reason, c.reason);
