@@ -23,8 +23,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
 };
 
 export const USAGE = `usage:
-  syncprobe demo [--influx URL]
-  syncprobe sandbox [--port N] [--fault NAME[=VALUE]]...
+  syncprobe demo [--influx URL] [--port N] [--fault NAME[=VALUE]]... [--once]
+  syncprobe sandbox [--port N] [--fault NAME[=VALUE]]... [--latency-ms N]
   syncprobe run [--config F] [--env E] [--scenario S]... [--tag T] [--reporter console|json|junit|html]... [--out DIR] [--influx URL]
   syncprobe schedule [--config F] [--env E] [--influx URL]
   syncprobe check tls <host:port|https-url> [--ca FILE] [--servername N] [--warn-days 30] [--crit-days 7] [--json]
