@@ -113,7 +113,20 @@ export async function runLiveDemo(o: LiveDemoOptions): Promise<{ code: number; s
       log('all faults cleared from the status page');
     },
   };
-  const pageOptions = { snapshot: () => setup.daemon.snapshot(), title: `syncprobe demo · ${o.environment}`, faults: controls };
+  // With InfluxDB, the KPIs of the last hour are computed from what the probes wrote, every 30 s.
+  let kpiHtml: string | undefined;
+  const refreshKpis = async () => {
+    if (!o.influx) return;
+    try {
+      await Promise.all(setup.sinks.map((s) => s.flush()));
+      const { computeKpis, renderKpiTable } = await import('../kpi/index.ts');
+      kpiHtml = renderKpiTable(await computeKpis({ influx: o.influx, env: o.environment, since: '1h' }), 'html');
+    } catch (err) {
+      log(`KPIs not computed: ${(err as Error).message}`);
+    }
+  };
+  const kpiTimer = o.influx ? setInterval(refreshKpis, 30_000) : undefined;
+  const pageOptions = { snapshot: () => setup.daemon.snapshot(), title: `syncprobe demo · ${o.environment}`, faults: controls, kpiHtml: () => kpiHtml };
   const page = await startStatusPage({ ...pageOptions, port: o.port ?? 0 }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
     log(`port ${o.port} is in use: the status page takes a free port instead`);
@@ -144,6 +157,7 @@ export async function runLiveDemo(o: LiveDemoOptions): Promise<{ code: number; s
     log(`${snapshot.openAlerts.length} open alert(s), ${receiver.received} notification(s) delivered; ${report.interrupted} run(s) interrupted, ${report.abandoned} abandoned`);
     return { code: 0, snapshot };
   } finally {
+    clearInterval(kpiTimer);
     await page.stop();
     await setup.close();
     await receiver.close();

@@ -146,7 +146,7 @@ function faultPanel(f: FaultPanel): string {
 }
 
 /** The inner part of the page; the page script re-fetches only this. */
-export function renderMain(s: DaemonSnapshot, now = Date.now(), faults?: FaultPanel): string {
+export function renderMain(s: DaemonSnapshot, now = Date.now(), faults?: FaultPanel, kpiHtml?: string): string {
   const overall = s.probes.length ? worst(...s.probes.map(probeStatus)) : 'unknown';
   // The latest transaction of each scenario probe, failing ones first.
   const rank: Record<Status, number> = { critical: 0, unknown: 1, warning: 2, ok: 3 };
@@ -166,6 +166,7 @@ export function renderMain(s: DaemonSnapshot, now = Date.now(), faults?: FaultPa
   ${faults ? faultPanel(faults) : ''}
   <h2>Open alerts</h2>
   ${alertsTable(s, now)}
+  ${kpiHtml ? `<h2>KPIs</h2><div class="kpi-wrap" data-testid="kpis">${kpiHtml}</div>` : ''}
   <h2>Probes</h2>
   <div class="probes">${s.probes.map((p) => probeCard(p, now)).join('')}</div>
   <h2>Last transactions</h2>
@@ -200,15 +201,17 @@ table.alerts{border-collapse:collapse;width:100%;background:#fff}table.alerts th
 footer{margin:20px 0}
 .faults{margin-top:10px;background:#fff8e5;border:1px solid #e3c97a;border-radius:8px;padding:8px 14px;display:flex;flex-direction:column;gap:6px}
 .faults button{margin:2px 4px;font:inherit;font-size:12px;padding:2px 8px;border-radius:6px;border:1px solid #b26b00;background:#fff;cursor:pointer}
-.faults button:disabled{opacity:.5;cursor:default}`;
+.faults button:disabled{opacity:.5;cursor:default}
+table.kpis{border-collapse:collapse;background:#fff;width:100%}table.kpis th,table.kpis td{border-bottom:1px solid #d0d7de;padding:3px 8px;text-align:left}
+table.kpis tr.status-critical td{color:var(--critical)}table.kpis tr.status-warning td{color:var(--warning)}table.kpis tr.status-unknown td{color:var(--muted)}`;
 
-export function renderPage(s: DaemonSnapshot, opts: { title?: string; refreshMs?: number; now?: number; faults?: FaultPanel } = {}): string {
+export function renderPage(s: DaemonSnapshot, opts: { title?: string; refreshMs?: number; now?: number; faults?: FaultPanel; kpiHtml?: string } = {}): string {
   const refresh = opts.refreshMs ?? 3000;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(opts.title ?? 'syncprobe status')}</title><style>${CSS}</style></head>
 <body><div class="top"><h1>${esc(opts.title ?? 'syncprobe status')}</h1><span class="muted">synthetic transactions, contracts, certificates and tokens</span></div>
-${renderMain(s, opts.now, opts.faults)}
+${renderMain(s, opts.now, opts.faults, opts.kpiHtml)}
 <script>
 setInterval(async () => {
   try {

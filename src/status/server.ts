@@ -37,6 +37,8 @@ export async function startStatusPage(opts: {
   title?: string;
   refreshMs?: number;
   faults?: FaultControls;
+  /** An HTML fragment (already escaped) with the KPI table, when KPIs are computed. */
+  kpiHtml?: () => string | undefined;
 }): Promise<StatusPage> {
   const host = opts.host ?? '127.0.0.1';
   const panel = (): FaultPanel | undefined => (opts.faults ? { presets: opts.faults.presets, active: opts.faults.active() } : undefined);
@@ -56,10 +58,10 @@ export async function startStatusPage(opts: {
         res.writeHead(405, { allow: 'GET' }).end();
       } else if (path === '/' || path === '/index.html') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(renderPage(opts.snapshot(), { title: opts.title, refreshMs: opts.refreshMs, faults: panel() }));
+        res.end(renderPage(opts.snapshot(), { title: opts.title, refreshMs: opts.refreshMs, faults: panel(), kpiHtml: opts.kpiHtml?.() }));
       } else if (path === '/fragment') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(renderMain(opts.snapshot(), Date.now(), panel()));
+        res.end(renderMain(opts.snapshot(), Date.now(), panel(), opts.kpiHtml?.()));
       } else if (path === '/api/status') {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(JSON.stringify(redactDeep(opts.snapshot())));

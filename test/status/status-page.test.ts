@@ -117,3 +117,9 @@ test('fault switches: only the offered presets can be switched on, and clearing 
   assert.equal((await post('faults/clear', '')).status, 303);
   assert.deepEqual(active, []);
 });
+
+test('the KPI table appears on the page when KPIs are computed, and not otherwise', () => {
+  assert.ok(!renderMain(snapshot, now).includes('data-testid="kpis"'));
+  const html = renderMain(snapshot, now, undefined, '<table class="kpis" data-status="ok"></table>');
+  assert.match(html, /<h2>KPIs<\/h2><div class="kpi-wrap" data-testid="kpis"><table class="kpis" data-status="ok"><\/table><\/div>/);
+});
