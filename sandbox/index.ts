@@ -50,6 +50,8 @@ export interface Sandbox {
   edi: { dropDir: string; inbox: string; outbox: string };
   /** Empties every service's records and the truth log; faults and latency stay. */
   reset(): void;
+  /** Resolves once the certificates reissued for tls.expiresInDays changes so far are in place. */
+  certificatesSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,9 +82,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let client: ServiceClient | undefined;
   let oauthServer: Awaited<ReturnType<typeof startOAuthServer>> | undefined;
   let edi: MountedEdiGateway | undefined;
-  const certFor = (name: string) => {
+  // One key pair per server for the sandbox's life: a certificate reissued for tls.expiresInDays is a
+  // renewal of the same key, so a client that pinned the key (Chromium's SPKI list) keeps trusting it.
+  const serverKeys = new Map<string, CryptoKeyPair>();
+  const certFor = async (name: string) => {
     const days = faults.get('tls.expiresInDays')?.days;
-    return pki.issueServerCert({ hosts: ['127.0.0.1', 'localhost'], commonName: `${name}.sandbox.syncprobe`, ...(days !== undefined ? { expiresInDays: days } : {}) });
+    const known = serverKeys.get(name);
+    const issued = await pki.issueServerCert({ hosts: ['127.0.0.1', 'localhost'], commonName: `${name}.sandbox.syncprobe`, ...(days !== undefined ? { expiresInDays: days } : {}), ...(known ? { keys: known } : {}) });
+    serverKeys.set(name, issued.keys);
+    return { keyPem: issued.keyPem, certPem: issued.certPem };
   };
 
   try {
@@ -153,16 +161,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     edi = await mountEdiGateway({ services: urls, caPem: pki.caPem, truth, faults }, { tls: await certFor('edi'), port: port ? port + 7 : 0, latencyMs: (h) => latency.delayOf(h) });
     urls.edi = edi.url;
 
-    // tls.expiresInDays switched at run time: new certificates for new connections.
+    // tls.expiresInDays switched at run time: new certificates for new connections. Reissues run one
+    // after another, so a quick set-then-clear cannot leave an older certificate in place last.
+    let reissuing: Promise<void> = Promise.resolve();
     faults.onChange((name) => {
       if (name !== 'tls.expiresInDays') return;
-      void (async () => {
-        for (const s of servers) {
-          if (s.name === 'admin') continue;
-          const { keyPem, certPem } = await certFor(s.name);
-          s.setCertificate(keyPem, certPem);
-        }
-      })().catch((err) => process.stderr.write(`sandbox: could not reissue certificates: ${(err as Error).message}\n`));
+      reissuing = reissuing
+        .then(async () => {
+          for (const s of servers) {
+            if (s.name === 'admin') continue;
+            const { keyPem, certPem } = await certFor(s.name);
+            s.setCertificate(keyPem, certPem);
+          }
+        })
+        .catch((err) => {
+          process.stderr.write(`sandbox: could not reissue certificates: ${(err as Error).message}\n`);
+        });
     });
 
     let stopped = false;
@@ -179,9 +193,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       marker,
       edi: { dropDir: edi.dropDir, inbox: edi.inbox, outbox: edi.outbox },
       reset,
+      certificatesSettled: () => reissuing,
       async stop() {
         if (stopped) return;
         stopped = true;
+        await reissuing;
         await edi!.stop();
         latency.cancelAll();
         await Promise.all(servers.map((s) => s.close()));

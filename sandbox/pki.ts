@@ -14,7 +14,7 @@ export interface Pki {
   dir: string;
   caPath: string;
   caPem: string;
-  issueServerCert(opts?: IssueServerCertOptions): Promise<{ keyPem: string; certPem: string }>;
+  issueServerCert(opts?: IssueServerCertOptions): Promise<{ keyPem: string; certPem: string; keys: CryptoKeyPair }>;
   cleanup(): Promise<void>;
 }
 
@@ -26,6 +26,8 @@ export interface IssueServerCertOptions {
   /** Days from now until notBefore; default -1 (valid since yesterday). Positive values give a not-yet-valid certificate. */
   notBeforeDaysFromNow?: number;
   commonName?: string;
+  /** Certify this key pair again (a renewal) instead of a new one: SPKI pins on the old certificate stay valid. */
+  keys?: CryptoKeyPair;
 }
 
 const crypto = webcrypto as unknown as Crypto;
@@ -84,7 +86,7 @@ export async function createPki(opts: { dir?: string; commonName?: string } = {}
       const notBefore = new Date(t + notBeforeDays * DAY_MS);
       const notAfter = new Date(t + expiresInDays * DAY_MS);
       if (notAfter.getTime() <= notBefore.getTime()) notBefore.setTime(notAfter.getTime() - DAY_MS);
-      const keys = (await crypto.subtle.generateKey(EC_ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+      const keys = o.keys ?? ((await crypto.subtle.generateKey(EC_ALG, true, ['sign', 'verify'])) as CryptoKeyPair);
       const san = hosts.map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }));
       const cert = await x509.X509CertificateGenerator.create({
         serialNumber: randomSerial(),
@@ -106,7 +108,7 @@ export async function createPki(opts: { dir?: string; commonName?: string } = {}
       });
       const certPem = cert.toString('pem') + '\n';
       const keyPem = await privateKeyPem(keys.privateKey);
-      return { keyPem, certPem };
+      return { keyPem, certPem, keys };
     },
     async cleanup() {
       if (ownsDir) await rm(dir, { recursive: true, force: true });

@@ -108,3 +108,64 @@ test('the browser still refuses a sandbox certificate it was not told about', as
     await page.close();
   }
 });
+
+/** Days until the certificate the service presents on a fresh connection expires. */
+function daysLeft(url: string): Promise<number> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: u.hostname, port: Number(u.port), ca: sb.caPem, servername: 'localhost' }, () => {
+      const validTo = Date.parse(s.getPeerCertificate().valid_to);
+      s.end();
+      resolve((validTo - Date.now()) / 86_400_000);
+    });
+    s.on('error', reject);
+  });
+}
+
+test('certificates reissued at run time (tls.expiresInDays set, then cleared) renew the pinned key: the browser keeps loading the storefront', async () => {
+  const pin = await verifiedSpkiHash(sb.services.storefront);
+  try {
+    sb.faults.set('tls.expiresInDays', '30');
+    await waitFor('the 30-day certificate', async () => (await daysLeft(sb.services.storefront)) < 31);
+    assert.equal(await verifiedSpkiHash(sb.services.storefront), pin, 'the renewed certificate carries the same key');
+    const context = await browser.newContext();
+    try {
+      const res = await (await context.newPage()).goto(sb.services.storefront + '/');
+      assert.equal(res?.status(), 200);
+    } finally {
+      await context.close();
+    }
+  } finally {
+    sb.faults.clear('tls.expiresInDays');
+  }
+  await waitFor('the long-lived certificate again', async () => (await daysLeft(sb.services.storefront)) > 300);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const res = await page.goto(sb.services.storefront + '/');
+    assert.equal(res?.status(), 200);
+    assert.ok(await page.getByTestId('product-SKU-1001').isVisible());
+  } finally {
+    await context.close();
+  }
+});
+
+test('a fault set and cleared in quick succession leaves every service on a renewed long-lived certificate', async () => {
+  const fingerprint = () =>
+    new Promise<string>((resolve, reject) => {
+      const u = new URL(sb.services.storefront);
+      const s = connect({ host: u.hostname, port: Number(u.port), ca: sb.caPem, servername: 'localhost' }, () => {
+        resolve(s.getPeerCertificate().fingerprint256);
+        s.end();
+      });
+      s.on('error', reject);
+    });
+  const before = await fingerprint();
+  sb.faults.set('tls.expiresInDays', '-1');
+  sb.faults.clear('tls.expiresInDays');
+  sb.faults.set('tls.expiresInDays', '-1');
+  sb.faults.clear('tls.expiresInDays');
+  await sb.certificatesSettled();
+  assert.notEqual(await fingerprint(), before, 'the certificates were reissued');
+  for (const name of ['storefront', 'middleware', 'erp', 'wms', 'notifications'] as const) assert.ok((await daysLeft(sb.services[name])) > 300, `${name} certificate`);
+});
