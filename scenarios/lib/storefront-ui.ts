@@ -40,7 +40,16 @@ export async function placeInStorefront(ctx: ScenarioContext, order: { sku: stri
   const settings = (ctx.settings.browser ?? {}) as BrowserSettings;
   const args = [...(settings.args ?? DEFAULT_CHROMIUM_ARGS)];
   if (base.startsWith('https:') && sf.system.caPem) args.push(`--ignore-certificate-errors-spki-list=${await verifiedSpkiPin(base, sf.system.caPem)}`);
-  const browser = await chromium.launch({ executablePath: settings.executablePath ?? process.env.SYNCPROBE_CHROMIUM ?? DEFAULT_CHROMIUM, args, headless: settings.headless ?? true });
+  // Signals belong to the harness: it interrupts the run, cleans up and closes the browser below.
+  // Playwright's own handlers would end the whole process (exit 130) in the middle of that cleanup.
+  const browser = await chromium.launch({
+    executablePath: settings.executablePath ?? process.env.SYNCPROBE_CHROMIUM ?? DEFAULT_CHROMIUM,
+    args,
+    headless: settings.headless ?? true,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
   try {
     const context = await browser.newContext({ extraHTTPHeaders: { 'x-correlation-id': ctx.correlationId } });
     const page = await context.newPage();

@@ -36,8 +36,11 @@ export interface MilestoneObservation {
   notReached?: { because: string; class: FailureClass } | null;
   /** How long it was awaited before being called missing. */
   waitedMs?: number;
-  /** The slowest answer while polling: a slow API rather than a slow business process. */
-  slowestRequestMs?: number;
+  /**
+   * The fastest answer while polling. When even that took over half the SLA, every answer was slow:
+   * a slow API rather than a slow business process. (One slow answer on a busy host proves nothing.)
+   */
+  fastestRequestMs?: number;
   scope: NonNullable<Failure['scope']>;
   skewToleranceMs: number;
 }
@@ -77,8 +80,8 @@ export function evaluateMilestone(o: MilestoneObservation): MilestoneResult {
       return { ...base, status: 'error', failure: { class: o.error.class, reason, scope: { ...scope, ...o.diagnosis?.scope } } };
     }
     const waited = o.waitedMs !== undefined ? ` within ${fmt(o.waitedMs)}` : '';
-    const slowApi = o.slowestRequestMs !== undefined && o.slowestRequestMs > o.slaMs / 2;
-    const slow = slowApi ? `; ${o.system} took up to ${fmt(o.slowestRequestMs!)} to answer a single request` : '';
+    const slowApi = o.fastestRequestMs !== undefined && o.fastestRequestMs > o.slaMs / 2;
+    const slow = slowApi ? `; ${o.system} took at least ${fmt(o.fastestRequestMs!)} to answer every request` : '';
     const failure: Failure = o.diagnosis
       ? { class: slowApi ? 'transport' : o.diagnosis.class, reason: o.diagnosis.reason + slow, scope: { ...scope, ...o.diagnosis.scope } }
       : { class: slowApi ? 'transport' : 'business', reason: `${label(o)} never observed${scopeText(scope)}${waited} (SLA ${fmt(o.slaMs)}${o.from ? ` from ${o.from}` : ''})${slow}`, scope };
@@ -137,8 +140,8 @@ export function evaluateMilestone(o: MilestoneObservation): MilestoneResult {
     }
   }
   if (status === 'late') {
-    const slowApi = o.slowestRequestMs !== undefined && o.slowestRequestMs > o.slaMs / 2;
-    const why = (o.diagnosis ? `; ${o.diagnosis.reason}` : '') + (slowApi ? `; ${o.system} took up to ${fmt(o.slowestRequestMs!)} to answer a single request` : '');
+    const slowApi = o.fastestRequestMs !== undefined && o.fastestRequestMs > o.slaMs / 2;
+    const why = (o.diagnosis ? `; ${o.diagnosis.reason}` : '') + (slowApi ? `; ${o.system} took at least ${fmt(o.fastestRequestMs!)} to answer every request` : '');
     return {
       ...result,
       status,

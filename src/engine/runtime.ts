@@ -321,7 +321,7 @@ async function pollMilestone(
         const params = poll.params(ctx);
         // 429s are sat out here, against the milestone's deadline, rather than inside the client.
         const { records, response } = await client.lookup(poll.lookup, params, { correlationId, signal, counter, rateLimitRetries: 0 });
-        obs.slowestRequestMs = Math.max(obs.slowestRequestMs ?? 0, response.receivedAt - response.sentAt);
+        obs.fastestRequestMs = Math.min(obs.fastestRequestMs ?? Infinity, response.receivedAt - response.sentAt);
         for (const p of response.problems) seenProblems.set(`${p.code}|${p.pointer ?? ''}|${p.message}`, p);
         consecutiveErrors = 0;
         rateLimited = undefined;
