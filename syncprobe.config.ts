@@ -2,6 +2,25 @@ import { defineConfig } from './src/engine/index.ts';
 import { referenceSystems } from './src/config/reference-stack.ts';
 import { ediSystem } from './src/edi/scenario.ts';
 
+// The embedded stack answers in fractions of a second: its SLAs are scaled to match.
+const SANDBOX_SLA = {
+  'middleware.delivered': 3_000,
+  'erp.created': 3_000,
+  'erp.released': 3_000,
+  'wms.allocated': 3_000,
+  'wms.shipped': 3_000,
+  'erp.shipmentConfirmed': 3_000,
+  'notifications.shipped': 3_000,
+  'storefront.statusUpdated': 3_000,
+  'erp.onHandUpdated': 3_000,
+  'storefront.availabilityUpdated': 3_000,
+  'erp.onHandReversed': 3_000,
+  'storefront.availabilityReversed': 3_000,
+  'edi.acknowledged': 3_000,
+  'edi.poAcknowledged': 3_000,
+  'edi.asnReceived': 3_000,
+};
+
 /**
  * Environments and systems. `sandbox` (the default) and `sandbox-v2` start the embedded reference
  * stack when their systems carry no URLs. To monitor real systems, add an environment with each
@@ -39,46 +58,13 @@ export default defineConfig({
     sandbox: {
       sandbox: { erpVersion: 'v1', latencyMs: 200 },
       systems: { ...referenceSystems('v1'), edi: ediSystem() },
-      // The embedded stack answers in fractions of a second: SLAs scaled to match.
-      sla: {
-        'middleware.delivered': 3_000,
-        'erp.created': 3_000,
-        'erp.released': 3_000,
-        'wms.allocated': 3_000,
-        'wms.shipped': 3_000,
-        'erp.shipmentConfirmed': 3_000,
-        'notifications.shipped': 3_000,
-        'storefront.statusUpdated': 3_000,
-        'erp.onHandUpdated': 3_000,
-        'storefront.availabilityUpdated': 3_000,
-        'erp.onHandReversed': 3_000,
-        'storefront.availabilityReversed': 3_000,
-        'edi.acknowledged': 3_000,
-        'edi.poAcknowledged': 3_000,
-        'edi.asnReceived': 3_000,
-      },
+      sla: SANDBOX_SLA,
       polling: { initialMs: 25, maxMs: 500 },
     },
     'sandbox-v2': {
       sandbox: { erpVersion: 'v2', latencyMs: 200 },
       systems: { ...referenceSystems('v2'), edi: ediSystem() },
-      sla: {
-        'middleware.delivered': 3_000,
-        'erp.created': 3_000,
-        'erp.released': 3_000,
-        'wms.allocated': 3_000,
-        'wms.shipped': 3_000,
-        'erp.shipmentConfirmed': 3_000,
-        'notifications.shipped': 3_000,
-        'storefront.statusUpdated': 3_000,
-        'erp.onHandUpdated': 3_000,
-        'storefront.availabilityUpdated': 3_000,
-        'erp.onHandReversed': 3_000,
-        'storefront.availabilityReversed': 3_000,
-        'edi.acknowledged': 3_000,
-        'edi.poAcknowledged': 3_000,
-        'edi.asnReceived': 3_000,
-      },
+      sla: SANDBOX_SLA,
       polling: { initialMs: 25, maxMs: 500 },
     },
   },
