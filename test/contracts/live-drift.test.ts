@@ -106,7 +106,13 @@ test('every route schema matches what the sandbox serves (ERP 1.x): no drift at 
 
 test('the ERP 2.x release drifts: breaking against the 1.x schema, clean against its own', async (t) => {
   sb.faults.set('erp.version', 'v2');
-  t.after(() => sb.faults.clear('erp.version'));
+  // Hold the order in fulfilment (the status 2.x added) long enough to be read, however fast the host.
+  const ship = sb.latency.get().hops['wms.ship'] ?? sb.latency.get().defaultMs;
+  sb.latency.set({ hops: { 'wms.ship': 60_000 } });
+  t.after(() => {
+    sb.faults.clear('erp.version');
+    sb.latency.set({ hops: { 'wms.ship': ship } });
+  });
   const state = await call(sb.admin, 'POST', '/provider-states', { state: 'a sales order exists', params: { externalReference: 'SP-LIVE-V2' } });
   const body = await eventually(async () => {
     const r = await call(sb.services.erp, 'GET', `/api/sales-orders/${state.json.orderNumber}`, undefined, true);
