@@ -85,6 +85,7 @@ export class InfluxSink implements Sink {
   private readonly log: (message: string) => void;
 
   private buffer: string[] = [];
+  private readonly sameMillisecond = new Map<string, number>();
   private mode: 'live' | 'spooling' = 'live';
   private started = false;
   private stopped = false;
@@ -123,7 +124,7 @@ export class InfluxSink implements Sink {
       bodyTimeout: this.opts.writeTimeoutMs,
       connect: options.ca ? { ca: options.ca } : undefined,
     });
-    const params = new URLSearchParams({ db: this.target.database, precision: 'ms' });
+    const params = new URLSearchParams({ db: this.target.database, precision: 'ns' });
     if (this.target.retentionPolicy) params.set('rp', this.target.retentionPolicy);
     this.writePath = `/write?${params}`;
   }
@@ -147,11 +148,27 @@ export class InfluxSink implements Sink {
     this.flushTimer.unref();
   }
 
+  /**
+   * InfluxDB keeps one point per series and timestamp: two transactions observed in the same
+   * millisecond with the same tags would overwrite each other. Lines are written in nanoseconds, and
+   * the n-th point of a series within one millisecond gets n extra nanoseconds, so none is lost.
+   */
+  private uniqueInSeries(line: string): string {
+    const cut = line.lastIndexOf(' ');
+    const ms = line.slice(cut + 1);
+    const seriesEnd = line.search(/(?<!\\) /);
+    const key = `${line.slice(0, seriesEnd)} ${ms}`;
+    const n = this.sameMillisecond.get(key) ?? 0;
+    if (this.sameMillisecond.size >= 50_000) this.sameMillisecond.clear();
+    this.sameMillisecond.set(key, n + 1);
+    return `${line.slice(0, cut)} ${ms}${String(n).padStart(6, '0')}`;
+  }
+
   add(points: Point[]): void {
     try {
       for (const p of points) {
         try {
-          this.buffer.push(formatPoint(p));
+          this.buffer.push(this.uniqueInSeries(formatPoint(p)));
         } catch (err) {
           this.deadLetter(safeJson(p), (err as Error).message, undefined);
         }

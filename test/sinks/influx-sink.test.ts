@@ -81,6 +81,19 @@ test('points round-trip: a scenario result with hostile strings reads back exact
   assert.deepEqual(text.results[0]?.series?.[0]?.values, [[T0, 'said "no",\nthen left \\ back', 'C:\\data']]);
 });
 
+test('two transactions observed in the same millisecond with the same tags are both kept', async (t) => {
+  const { sink } = makeSink(t, 'samems');
+  await sink.start();
+  const point = (id: string): Point => ({ measurement: 'milestone', tags: { scenario: 'order', milestone: 'erp.created', status: 'met' }, fields: { latency_ms: 10, correlation_id: id }, timestamp: T0 });
+  sink.add([point('SP-a'), point('SP-b'), point('SP-c')]);
+  sink.add([{ ...point('SP-d'), tags: { ...point('SP-d').tags, status: 'late' } }]);
+  await sink.flush();
+  const res = await influx.query('SELECT correlation_id FROM milestone ORDER BY time ASC', 'samems');
+  const rows = res.results[0]?.series?.[0]?.values ?? [];
+  assert.deepEqual(rows.map((r) => r[1]).sort(), ['SP-a', 'SP-b', 'SP-c', 'SP-d'], 'InfluxDB would otherwise keep one point per series and timestamp');
+  assert.ok(rows.every((r) => r[0] === T0), 'every point stays in its millisecond');
+});
+
 test('batches: full ones go at once, the rest on the interval; never more writes in flight than allowed', async (t) => {
   const { sink } = makeSink(t, 'batches', { batchSize: 20, maxConcurrentWrites: 2, flushIntervalMs: 30 });
   await sink.start();
