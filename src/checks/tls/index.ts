@@ -121,6 +121,21 @@ function withDays(facts: CertFacts[], nowMs: number): ChainEntry[] {
   return facts.map((f) => ({ ...f, daysLeft: daysLeft(Date.parse(f.notAfter), nowMs) }));
 }
 
+/** The figures both TLS documents carry: the verdict and the leaf certificate's identity and validity. */
+function certificateFigures(verdict: ReturnType<typeof evaluateCertificates>, leaf: CertFacts) {
+  return {
+    status: verdict.status,
+    problems: verdict.problems,
+    daysLeft: verdict.daysLeft,
+    chainDaysLeft: verdict.chainDaysLeft,
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+    subject: leaf.subject,
+    issuer: leaf.issuer,
+    sans: leaf.sans,
+  };
+}
+
 export async function checkTls(target: string, opts: TlsCheckOptions = {}): Promise<TlsCheckDocument> {
   const { host, port } = parseTlsTarget(target);
   const anchors = anchorsFrom(opts.caPem, '--ca');
@@ -166,18 +181,9 @@ export async function checkTls(target: string, opts: TlsCheckOptions = {}): Prom
     hostname: { name: servername, matches: hostMatches(hs.presented[0]!, servername) },
     tlsVersion: hs.tlsVersion,
   });
-  const leaf = facts[0]!;
   return {
     ...base,
-    status: verdict.status,
-    problems: verdict.problems,
-    daysLeft: verdict.daysLeft,
-    chainDaysLeft: verdict.chainDaysLeft,
-    notBefore: leaf.notBefore,
-    notAfter: leaf.notAfter,
-    subject: leaf.subject,
-    issuer: leaf.issuer,
-    sans: leaf.sans,
+    ...certificateFigures(verdict, facts[0]!),
     chain: withDays(facts, nowMs),
     trust: trust.trust,
     trustPath: trust.path,
@@ -223,19 +229,10 @@ export async function checkCertFile(path: string, opts: CertFileCheckOptions = {
   const facts = certs.map(certFacts);
   const trust = opts.caPem !== undefined ? assessTrust(certs, anchorsFrom(opts.caPem, '--ca')) : null;
   const verdict = evaluateCertificates({ chain: facts, nowMs, thresholds: { ...DEFAULT_THRESHOLDS, ...opts.thresholds }, trust, hostname: null, tlsVersion: null });
-  const leaf = facts[0]!;
   return {
     check: 'cert-file',
     file: path,
-    status: verdict.status,
-    problems: verdict.problems,
-    daysLeft: verdict.daysLeft,
-    chainDaysLeft: verdict.chainDaysLeft,
-    notBefore: leaf.notBefore,
-    notAfter: leaf.notAfter,
-    subject: leaf.subject,
-    issuer: leaf.issuer,
-    sans: leaf.sans,
+    ...certificateFigures(verdict, facts[0]!),
     certificates: withDays(facts, nowMs),
     trust: trust?.trust ?? null,
     trustPath: trust?.path ?? [],
