@@ -6,7 +6,8 @@ import { createPki, type Pki } from '../../sandbox/pki.ts';
 import { runScenarios, type LoadedConfig, type SystemOverride } from '../../src/engine/index.ts';
 import { referenceSystems } from '../../src/config/reference-stack.ts';
 import { sandboxOverrides } from '../../src/cli/environments.ts';
-import { ediOrderScenario, ediSystem } from '../../src/edi/scenario.ts';
+import { ediSystem } from '../../src/edi/scenario.ts';
+import shipped from '../../scenarios/edi-order.ts';
 import { ediPoints, evaluateFileArrival } from '../../src/edi/index.ts';
 import type { ScenarioResult } from '../../src/core/result.ts';
 import type { Sink } from '../../src/core/outputs.ts';
@@ -41,18 +42,8 @@ after(async () => {
   await pki?.cleanup();
 });
 
-const scenario = ediOrderScenario({
-  shipFrom: 'EAST',
-  warehouse: 'WH-EAST',
-  lines: [
-    { sku: 'SKU-1001', quantity: 3, uom: 'EA', unitPrice: 4.5 },
-    { sku: 'SKU-1002', quantity: 2, uom: 'CA', unitPrice: 30 },
-  ],
-  erpLines: [
-    { sku: 'SKU-1001', quantity: 3, uom: 'EA' },
-    { sku: 'SKU-1002', quantity: 2, uom: 'CS12' },
-  ],
-});
+// The scenario as shipped in scenarios/, so the tests prove what `syncprobe run` places.
+const [scenario] = shipped;
 
 async function run(faults: Record<string, string> = {}, sla: Record<string, number> = {}, graceFactor = 3, sinks: Sink[] = []): Promise<ScenarioResult> {
   ediFaults.clear();
