@@ -129,15 +129,18 @@ test('a token for another audience is rejected', async () => {
 
 test('an expired token is rejected as expired', async (t) => {
   const shortPki = pki;
-  const short = await startOAuthServer({ pki: shortPki, accessTokenTtlSeconds: 1, clients: [{ clientId: 'short', scopes: ['erp:read'] }] });
+  // Three seconds: iat is the issuing second rounded down, so a one-second token can already be
+  // expired when it is first verified a few hundred milliseconds later.
+  const short = await startOAuthServer({ pki: shortPki, accessTokenTtlSeconds: 3, clients: [{ clientId: 'short', scopes: ['erp:read'] }] });
   t.after(() => short.stop());
   const c = short.clients[0]!;
   const tok = await requestClientCredentialsToken({ tokenEndpoint: short.tokenEndpoint, clientId: c.clientId, clientSecret: c.clientSecret, caPem: pki.caPem });
-  assert.equal(tok.expires_in, 1);
+  assert.equal(tok.expires_in, 3);
   const v = createTokenVerifier({ issuer: short.issuer, jwksUri: short.jwksUri, audience: ERP_RESOURCE, caPem: pki.caPem });
-  assert.equal((await v(tok.access_token)).clientId, 'short');
-  // exp is whole seconds: past it for certain after two seconds.
-  await new Promise((r) => setTimeout(r, 2100));
+  const verified = await v(tok.access_token);
+  assert.equal(verified.clientId, 'short');
+  // exp is whole seconds: wait until the clock is past it for certain.
+  await new Promise((r) => setTimeout(r, Math.max(0, verified.expiresAt * 1000 + 1100 - Date.now())));
   await rejectsWith(tok.access_token, 'expired', v);
 });
 

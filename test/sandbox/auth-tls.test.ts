@@ -9,9 +9,10 @@ import { Api, fastSandbox, waitFor } from './support.ts';
 
 let sb: Sandbox;
 let api: Api;
-// Short-lived tokens so an honestly expired one (issued by the real provider) is seconds away.
+// Short-lived tokens so an honestly expired one (issued by the real provider) is seconds away; four seconds
+// because iat is rounded down to the second and a loaded machine may take a while to use a fresh token.
 before(async () => {
-  sb = await fastSandbox({ accessTokenTtlSeconds: 2 });
+  sb = await fastSandbox({ accessTokenTtlSeconds: 4 });
   api = new Api(sb);
 });
 after(async () => {
