@@ -4,7 +4,8 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 /**
  * Orphan sweep at the start of a run: synthetic orders not cancelled and adjustments not reversed,
- * older than the threshold (left by an interrupted run or a late delivery), are undone. Needs the
+ * older than the threshold (left by an interrupted run or a late delivery), or carrying the
+ * correlation id of a run known to have been interrupted, are undone. Needs the
  * 'housekeeping' lookups syntheticOrders / syntheticAdjustments; without them it says so.
  */
 export async function sweepSynthetic(ctx: SweepContext): Promise<SweepReport> {
@@ -20,9 +21,10 @@ export async function sweepSynthetic(ctx: SweepContext): Promise<SweepReport> {
     return report;
   }
   const cutoff = Date.now() - ctx.olderThanMs;
-  const old = (t: unknown) => typeof t === 'number' && t <= cutoff;
-  const orders = (await ctx.lookup('housekeeping', 'syntheticOrders', {})).filter((o) => old(o.createdAt) && o.status !== 'cancelled');
-  const adjustments = (await ctx.lookup('housekeeping', 'syntheticAdjustments', {})).filter((a) => old(a.adjustedAt));
+  // Old enough to be nobody's run in progress, or placed by a run known to have been interrupted.
+  const due = (t: unknown, correlationId: unknown) => (typeof t === 'number' && t <= cutoff) || (ctx.correlationIds?.has(str(correlationId)) ?? false);
+  const orders = (await ctx.lookup('housekeeping', 'syntheticOrders', {})).filter((o) => due(o.createdAt, o.correlationId) && o.status !== 'cancelled');
+  const adjustments = (await ctx.lookup('housekeeping', 'syntheticAdjustments', {})).filter((a) => due(a.adjustedAt, a.correlationId));
   report.found = orders.length + adjustments.length;
   const erp = ctx.system('erp');
   const cancelPath = str(erp.system.settings?.cancelPath) || '/api/sales-orders/{orderNumber}/cancel';

@@ -115,8 +115,9 @@ export async function setUpDaemon(o: DaemonSetupOptions): Promise<DaemonSetup> {
       healthIntervalMs: settings.healthIntervalMs,
       log,
       sweep: async ({ unfinished, signal }) => {
-        if (unfinished.length) log(`runs interrupted last time: ${unfinished.map((e) => e.key).join(', ')}; what they placed is swept once it is older than orphanSweep.olderThanMs`);
-        return sweepOrphans({ config: loaded, overrides, log }, probes, signal);
+        const writes = unfinished.filter((e) => e.writes);
+        if (unfinished.length) log(`runs interrupted last time: ${unfinished.map((e) => e.key).join(', ')}; what they placed and the ERP already holds is undone now, the rest once it is older than orphanSweep.olderThanMs`);
+        return sweepOrphans({ config: loaded, overrides, log }, probes, signal, writes.map((e) => e.key));
       },
     });
     return { daemon, settings, stateDir, probes, prepared, sinks, close };

@@ -11,7 +11,7 @@ export { runScenarios, selectScenarios, resolveSystems, type RunOptions, type Sy
 export { runScenario, type ScenarioRunOptions } from './runtime.ts';
 export { evaluateMilestone, scenarioStatus, runStatus, type MilestoneObservation } from './evaluate.ts';
 export { pollingDelay, type PollingSettings } from './poll.ts';
-export { newCorrelationId, referenceFor } from './correlation.ts';
+export { newCorrelationId, correlationIdForKey, referenceFor } from './correlation.ts';
 export {
   SystemClient,
   RateLimitedError,

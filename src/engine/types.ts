@@ -119,6 +119,8 @@ export interface SweepContext {
   readonly environment: string;
   readonly marker: SyntheticMarker;
   readonly olderThanMs: number;
+  /** Records of these correlation ids (runs known to have been interrupted) are undone whatever their age. */
+  readonly correlationIds?: ReadonlySet<string>;
   readonly signal: AbortSignal;
   readonly settings: Record<string, unknown>;
   system(name: string): SystemClient;

@@ -7,7 +7,7 @@ import { createSchemaValidator } from '../contracts/validator.ts';
 import { driftPoints } from '../contracts/points.ts';
 import { defaultRegistry, type SchemaRegistry } from '../contracts/schemas.ts';
 import type { ResponseValidator } from '../http/client.ts';
-import { newCorrelationId, runScenarios, resolveSystems, SystemClient, type LoadedConfig, type RunOptions, type SystemOverride } from '../engine/index.ts';
+import { correlationIdForKey, newCorrelationId, runScenarios, resolveSystems, SystemClient, type LoadedConfig, type RunOptions, type SystemOverride } from '../engine/index.ts';
 import { redact } from '../core/redact.ts';
 import type { SweepReport } from './daemon.ts';
 import type { ProbeDefinition } from './probe.ts';
@@ -71,6 +71,8 @@ export function jobFactory(deps: JobDeps): (p: ProbeDefinition) => ProbeJob {
           signal: ctx.signal,
           systemsOverride: deps.overrides?.[p.environment],
           log: deps.log,
+          // The slot's key names the transaction: a run interrupted by a crash is found again by it.
+          correlationIdFor: () => correlationIdForKey(ctx.idempotencyKey),
           ...deps.runOverrides,
         });
         return outcomeFromRunResult(run, p);
@@ -157,13 +159,15 @@ export function jobFactory(deps: JobDeps): (p: ProbeDefinition) => ProbeJob {
 /**
  * The orphan sweep at daemon start: every distinct scenario sweep (by key) of the scheduled scenario
  * probes, per environment, through the engine's system clients. It undoes synthetic records older
- * than the config's `orphanSweep.olderThanMs` that earlier processes left behind.
+ * than the config's `orphanSweep.olderThanMs` that earlier processes left behind, and at once those
+ * placed by the runs the ledger lists as interrupted (`interruptedKeys`: their idempotency keys).
  */
-export async function sweepOrphans(deps: JobDeps, probes: ProbeDefinition[], signal: AbortSignal): Promise<SweepReport> {
+export async function sweepOrphans(deps: JobDeps, probes: ProbeDefinition[], signal: AbortSignal, interruptedKeys: string[] = []): Promise<SweepReport> {
   const c = deps.config.config;
   const total: SweepReport = { found: 0, cleaned: 0 };
   if (c.orphanSweep?.enabled === false) return { ...total, message: 'orphan sweep disabled in the config' };
   const messages: string[] = [];
+  const correlationIds = new Set(interruptedKeys.map(correlationIdForKey));
   const byEnv = new Map<string, Set<string>>();
   for (const p of probes) if (p.scenario) byEnv.set(p.environment, (byEnv.get(p.environment) ?? new Set()).add(p.scenario));
   for (const [environment, names] of byEnv) {
@@ -190,6 +194,7 @@ export async function sweepOrphans(deps: JobDeps, probes: ProbeDefinition[], sig
           environment,
           marker: deps.config.marker,
           olderThanMs: c.orphanSweep?.olderThanMs ?? 15 * 60_000,
+          correlationIds,
           signal,
           settings: { ...(env?.settings ?? {}) },
           system: client,

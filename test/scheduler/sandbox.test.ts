@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { Agent } from 'undici';
-import { loadConfig, type LoadedConfig } from '../../src/engine/index.ts';
+import { correlationIdForKey, loadConfig, referenceFor, type LoadedConfig } from '../../src/engine/index.ts';
 import { prepareEnvironment, type PreparedEnvironment } from '../../src/cli/environments.ts';
 import { Daemon } from '../../src/scheduler/daemon.ts';
 import { IntervalTicks } from '../../src/scheduler/ticks.ts';
@@ -153,6 +153,48 @@ test('orphan sweep at start: synthetic orders left by an earlier process are can
   assert.ok(report.found >= 1, JSON.stringify(report));
   assert.equal(report.cleaned, report.found, JSON.stringify(report));
   assert.equal((await admin<{ count: number }>('/synthetic')).count, 0);
+});
+
+test('a scheduled run names its transaction by its slot; after a crash the sweep undoes that slot\'s order at once and leaves a young order of another run alone', async () => {
+  const sb = env.sandbox!;
+  const p = probe({ name: 'orders-b2b', scenario: 'order-to-notification/b2b', environment: 'sandbox' });
+  const ran = 'orders-b2b@2026-12-03T04:00:00.000Z';
+  const outcome = await jobFactory(deps())(p)({ signal: new AbortController().signal, probe: p, runId: 'r1', idempotencyKey: ran, scheduledAt: new Date(), source: 'schedule', sinks: [] });
+  assert.equal(outcome.status, 'ok', JSON.stringify(outcome.results));
+  const events = sb.truth.events({ correlationId: correlationIdForKey(ran) }).map((e) => e.event);
+  assert.ok(events.includes('erp.created') && events.includes('erp.cancelled'), events.join(', '));
+
+  // What a run that died mid-transaction left (its slot is in the ledger as unfinished), and an order
+  // of a run still in progress elsewhere: both synthetic, both only seconds old.
+  const place = async (key: string) => {
+    const id = correlationIdForKey(key);
+    const res = await request(`${sb.services.middleware}/channels/b2b/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': id },
+      body: JSON.stringify({ customer: loaded.marker.customer, poNumber: referenceFor(loaded.marker.referencePrefix, id), warehouse: 'EAST', lines: [{ sku: 'SKU-1002', quantity: 1, uom: 'CS12' }] }),
+      dispatcher: new Agent({ connect: { ca: sb.caPem } }),
+    });
+    assert.equal(res.statusCode < 300, true, `placing ${key}: ${res.statusCode}`);
+    await res.body.dump();
+    return id;
+  };
+  const interrupted = await place('orders-b2b@2026-12-03T04:05:00.000Z');
+  const inProgress = await place('orders-b2b@2026-12-03T04:06:00.000Z');
+  type Synthetic = { count: number; orders: Array<{ correlationId: string }> };
+  for (let i = 0; (await admin<Synthetic>('/synthetic')).count < 2; i++) {
+    assert.ok(i < 400, 'both orders reached the ERP');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+
+  const report = await sweepOrphans({ config: loaded, overrides: { sandbox: env.systemsOverride } }, [p], new AbortController().signal, ['orders-b2b@2026-12-03T04:05:00.000Z']);
+  assert.deepEqual({ found: report.found, cleaned: report.cleaned }, { found: 1, cleaned: 1 }, JSON.stringify(report));
+  const left = await admin<Synthetic>('/synthetic');
+  assert.deepEqual(left.orders.map((o) => o.correlationId), [inProgress]);
+  assert.ok(sb.truth.events({ correlationId: interrupted }).some((e) => e.event === 'erp.cancelled'));
+
+  const config = { ...loaded, config: { ...loaded.config, orphanSweep: { olderThanMs: 0 } } };
+  await sweepOrphans({ config, overrides: { sandbox: env.systemsOverride } }, [p], new AbortController().signal);
+  assert.equal((await admin<Synthetic>('/synthetic')).count, 0);
 });
 
 test('tls and oauth probes on the sandbox: healthy ERP client ok; an expired client secret of a warehouse connector is critical for that warehouse', async () => {
