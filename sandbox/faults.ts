@@ -56,6 +56,7 @@ export const FAULTS: Record<string, FaultDef> = {
   'erp.version': { value: '<v1|v2>', effect: 'ERP serves the vendor release', parse: (r) => ({ scope: oneOf('an ERP version', ['v1', 'v2'])(r) }) },
   'wms.tokenExpired': { value: '<WH>', effect: "that warehouse connector's token is expired: its stock updates stop", parse: (r) => ({ scope: oneOf('a warehouse', WAREHOUSES)(r) }) },
   'middleware.badUom': { value: '', effect: 'order lines get an unknown UoM (CS12X): dead-lettered', parse: none },
+  'middleware.inventoryUom': { value: '', effect: 'inventory quantities converted as if the WMS counted cases of 12: the ERP posts 12 times the adjusted quantity', parse: none },
   'erp.rejectDecimal': { value: '', effect: 'ERP refuses decimal quantities (422)', parse: none },
   'middleware.wrongWarehouse': { value: '<WH>', effect: 'orders are mapped to that warehouse instead of the requested one', parse: (r) => ({ scope: oneOf('a warehouse', WAREHOUSES)(r) }) },
   'erp.duplicateOrders': { value: '', effect: 'every delivery creates two sales orders', parse: none },

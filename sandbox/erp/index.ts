@@ -20,6 +20,8 @@ export interface InventoryTransaction {
   correlationId: string;
   postedAt: number;
   postedBy: string;
+  /** The on-hand balance of the item in the warehouse right after this posting. */
+  onHandAfter: number;
 }
 
 export class ErpService {
@@ -157,6 +159,16 @@ export class ErpService {
     r.get('/api/inventory/transactions', async (req) => {
       await this.authorize(req, 'erp:read');
       const cid = req.query.get('correlationId');
+      const item = req.query.get('item');
+      const warehouse = req.query.get('warehouse');
+      const sinceRaw = req.query.get('since');
+      const since = sinceRaw ? Date.parse(sinceRaw) : NaN;
+      if (sinceRaw && !Number.isFinite(since)) throw new HttpError(400, 'invalid_request', `since: '${sinceRaw}' is not an ISO-8601 time`);
+      // The stock ledger of one item and warehouse, in posting order; otherwise one transaction's postings or the latest.
+      if (item || warehouse || sinceRaw) {
+        const list = (cid ? (this.txByCorrelation.get(cid) ?? []) : this.transactions).filter((t) => (!item || t.item === item) && (!warehouse || t.warehouse === warehouse) && (!sinceRaw || t.postedAt >= since));
+        return { json: { items: list.slice(-1000).map(renderTx) } };
+      }
       const list = cid ? (this.txByCorrelation.get(cid) ?? []) : this.transactions.slice(-100);
       return { json: { items: list.map(renderTx) } };
     });
@@ -178,6 +190,7 @@ export class ErpService {
         correlationId: req.correlationIdGiven ? req.correlationId : String(b.correlationId ?? req.correlationId),
         postedAt: Date.now(),
         postedBy: token.clientId,
+        onHandAfter: 0,
       };
       const key = stockKey(item, warehouse);
       const s = this.onHand.get(key)!;
@@ -185,6 +198,7 @@ export class ErpService {
       // erp.negativeInventory: the posting is applied with the wrong sign of the balance.
       s.onHand = this.ctx.faults.has('erp.negativeInventory') ? -Math.abs(next) : next;
       s.updatedAt = tx.postedAt;
+      tx.onHandAfter = s.onHand;
       this.transactions.push(tx);
       let list = this.txByCorrelation.get(tx.correlationId);
       if (!list) this.txByCorrelation.set(tx.correlationId, (list = []));
@@ -315,5 +329,5 @@ function push(m: Map<string, string[]>, k: string, v: string): void {
 }
 
 function renderTx(t: InventoryTransaction) {
-  return { id: t.id, item: t.item, warehouse: t.warehouse, quantity: t.quantity, type: t.type, reference: t.reference, correlationId: t.correlationId, postedAt: iso(t.postedAt) };
+  return { id: t.id, item: t.item, warehouse: t.warehouse, quantity: t.quantity, type: t.type, reference: t.reference, correlationId: t.correlationId, postedAt: iso(t.postedAt), onHandAfter: t.onHandAfter };
 }

@@ -249,10 +249,12 @@ export class MiddlewareService {
 
   private async attemptInventory(m: Message): Promise<Outcome> {
     const p = m.payload;
+    // middleware.inventoryUom: the mapping reads the WMS eaches as cases of 12.
+    const quantity = this.ctx.faults.has('middleware.inventoryUom') && typeof p.quantity === 'number' ? p.quantity * 12 : p.quantity;
     const res = await this.call('POST', `${this.ctx.urls.erp}/api/inventory/transactions`, m.bearer ?? '', m.correlationId, {
       item: p.item,
       warehouse: p.warehouse,
-      quantity: p.quantity,
+      quantity,
       type: p.reason,
       reference: p.reference,
       correlationId: m.correlationId,
