@@ -9,6 +9,19 @@ import { ediSystem } from '../edi/scenario.ts';
 const time = (path: string) => ({ path, type: 'time' as const });
 const num = (path: string) => ({ path, type: 'number' as const });
 
+const inventoryTxFields: LookupSpec['fields'] = {
+  id: 'id',
+  item: 'item',
+  warehouse: 'warehouse',
+  quantity: num('quantity'),
+  type: 'type',
+  kind: { path: 'type', map: { cycle_count: 'adjustment', receipt: 'adjustment', reversal: 'reversal' } },
+  reference: 'reference',
+  correlationId: 'correlationId',
+  postedAt: time('postedAt'),
+  balanceAfter: num('onHandAfter'),
+};
+
 const erpLines = { path: 'lines', fields: { sku: 'item', quantity: num('quantity'), uom: 'uom', warehouse: 'warehouse' } };
 
 function erpOrderFields(version: 'v1' | 'v2'): LookupSpec['fields'] {
@@ -50,11 +63,22 @@ export function referenceErp(version: 'v1' | 'v2' = 'v1'): SystemConfig {
         fields: { item: 'item', warehouse: 'warehouse', onHand: num('onHand'), updatedAt: time('updatedAt') },
         schema: `erp-${version}/on-hand`,
       },
+      // The stock scenario proves its adjustment by the ERP's own posting, found by correlation id:
+      // `kind` tells an adjustment from its reversal, `balanceAfter` is the on-hand right after the posting.
       inventoryTransactions: {
         path: '/api/inventory/transactions',
         query: { correlationId: '{correlationId}' },
         items: 'items',
-        fields: { id: 'id', item: 'item', warehouse: 'warehouse', quantity: num('quantity'), type: 'type', reference: 'reference', correlationId: 'correlationId', postedAt: time('postedAt') },
+        fields: inventoryTxFields,
+        schema: `erp-${version}/inventory-transactions`,
+      },
+      // The stock ledger of one item in one warehouse from a posting on, in posting order: what the
+      // storefront may show once that posting is published, whatever else moved since.
+      inventoryLedger: {
+        path: '/api/inventory/transactions',
+        query: { item: '{item}', warehouse: '{warehouse}', since: '{since}' },
+        items: 'items',
+        fields: inventoryTxFields,
         schema: `erp-${version}/inventory-transactions`,
       },
     },
