@@ -78,6 +78,26 @@ export function firstFailure(r: EngineRunResult) {
   return undefined;
 }
 
+/**
+ * What a run shows to be wrong: failed or missing milestones, problems, a failed cleanup, and late
+ * milestones whose lower bound is past the SLA. A milestone reported late because its bounds straddle
+ * the SLA (the harness polled late on a starved machine) is not proof of a fault, so it is left out.
+ */
+export function provenWrong(r: EngineRunResult): string[] {
+  const out: string[] = [];
+  for (const s of r.scenarios) {
+    for (const m of s.milestones) {
+      if (m.status === 'met') continue;
+      if (m.status === 'late' && m.latencyLowerMs !== null && m.latencyLowerMs <= m.slaMs) continue;
+      out.push(`${s.name} ${m.name}=${m.status}`);
+    }
+    for (const p of s.problems ?? []) out.push(`${s.name} problem ${p.code}`);
+    if (s.cleanup?.status === 'failed') out.push(`${s.name} cleanup failed`);
+    if (!s.milestones.length) out.push(`${s.name} has no milestones`);
+  }
+  return out;
+}
+
 export function describeRun(r: EngineRunResult): string {
   return r.scenarios
     .map((s) => `${s.name} ${s.status}: ${s.milestones.map((m) => `${m.name}=${m.status}${m.failure ? ` (${m.failure.class}: ${m.failure.reason})` : ''}`).join(', ')}${s.problems?.length ? ` problems: ${JSON.stringify(s.problems)}` : ''}`)
