@@ -19,13 +19,17 @@ interface Baseline {
 /**
  * What the storefront may show once one of our postings has reached it: the ERP balance right after
  * that posting and after every later posting of the item in the warehouse, as far as read. The ledger
- * is read again only when the storefront shows a figure not explained yet, once per storefront state.
+ * is read only when the storefront shows a figure not explained yet, once per storefront state, and
+ * that reading is then judged against it: the ledger read after a storefront reading holds every
+ * posting that reading can reflect, so a warehouse that keeps moving cannot outrun the check.
  */
 interface LedgerView {
   posting: PostingRef;
   balances: Set<number>;
   reading?: Promise<void>;
   readFor?: string;
+  /** A storefront reading found to reflect our posting once the ledger was read. */
+  confirmed?: NormalizedRecord;
 }
 
 const n = (v: unknown) => (typeof v === 'number' ? v : NaN);
@@ -63,14 +67,16 @@ function availabilityShows(ctx: ScenarioContext, spec: StockScenarioSpec, kind: 
   if (!r || !view || !ref) return undefined;
   const reading = readAvailability(r, ref, view.balances);
   if (reading === 'explained') return r;
+  if (view.confirmed) return view.confirmed;
   if (reading === 'unexplained') {
-    // The poll interface is synchronous: the ledger is read alongside, and the next poll uses it.
+    // The poll interface is synchronous: the ledger is read alongside, and the next poll reports the outcome.
     const state = `${String(r.available)}@${String(r.updatedAt)}`;
     if (!view.reading && view.readFor !== state) {
       view.reading = readBalances(ctx, spec, view.posting)
         .then((b) => {
           for (const x of b ?? []) view.balances.add(x);
           view.readFor = state;
+          if (readAvailability(r, ref, view.balances) === 'explained') view.confirmed = r;
         })
         .catch((err: unknown) => ctx.log(`ERP ledger of ${spec.item} in ${spec.warehouse} could not be read: ${err instanceof Error ? err.message : String(err)}`))
         .finally(() => {

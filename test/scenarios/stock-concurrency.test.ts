@@ -1,0 +1,188 @@
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { harness, describeRun, type Harness } from './support.ts';
+import { SystemClient } from '../../src/http/client.ts';
+import type { Reporter } from '../../src/core/outputs.ts';
+import type { MilestoneResult } from '../../src/core/result.ts';
+
+/**
+ * A real warehouse moves stock while the probe runs: receipts and counts of the same item in the
+ * same warehouse, posted through the sandbox WMS as ordinary (non-synthetic) adjustments, land in the
+ * ERP and on the storefront between the probe's baseline and its checks. None of that is a finding.
+ * The sandbox hop delays are set per adjustment at the moment it is posted, which orders the postings.
+ */
+const WH = 'WH-EAST';
+const SCENARIO = `stock-adjustment/${WH}`;
+
+let h: Harness;
+let wms: SystemClient;
+let erp: SystemClient;
+let sf: SystemClient;
+before(async () => {
+  h = await harness();
+  wms = new SystemClient({ name: 'wms', baseUrl: h.sandbox.services.wms, caPem: h.sandbox.caPem, lookups: {} });
+  sf = new SystemClient({ name: 'storefront', baseUrl: h.sandbox.services.storefront, caPem: h.sandbox.caPem, lookups: {} });
+  const probe = h.sandbox.clients.find((c) => c.clientId === 'syncprobe-probe')!;
+  erp = new SystemClient({ name: 'erp', baseUrl: h.sandbox.services.erp, caPem: h.sandbox.caPem, lookups: {}, auth: { tokenUrl: h.sandbox.oauth.tokenEndpoint, clientId: probe.clientId, clientSecret: probe.clientSecret!, resource: h.sandbox.oauth.resource, scope: 'erp:read erp:write' } });
+});
+afterEach(async () => {
+  h.sandbox.latency.set({ hops: { 'inventory.publish': 5, 'storefront.availability': 5 } });
+  await quiet();
+});
+after(async () => {
+  await wms.close();
+  await erp.close();
+  await sf.close();
+  await h.stop();
+});
+
+let seq = 0;
+/** An ordinary stock movement in the warehouse: a receipt or a cycle count, not marked synthetic. */
+async function movement(quantity: number): Promise<string> {
+  const cid = `movement-${process.pid}-${++seq}`;
+  const res = await wms.request<{ adjustmentId: string }>({ method: 'POST', path: '/api/adjustments', correlationId: cid, body: { warehouse: WH, item: 'SKU-1001', quantity, reason: quantity > 0 ? 'receipt' : 'cycle_count', reference: `GR-${cid}` } });
+  assert.equal(res.status, 201);
+  return cid;
+}
+
+interface Posting {
+  correlationId: string;
+  quantity: number;
+  type: string;
+  onHandAfter: number;
+}
+
+async function ledgerSince(since: number): Promise<Posting[]> {
+  const r = await erp.request<{ items: Posting[] }>({ path: '/api/inventory/transactions', query: { item: 'SKU-1001', warehouse: WH, since: new Date(since).toISOString() } });
+  return r.body.items;
+}
+
+async function onHand(): Promise<number> {
+  return (await erp.request<{ onHand: number }>({ path: '/api/inventory/on-hand', query: { item: 'SKU-1001', warehouse: WH } })).body.onHand;
+}
+
+async function available(): Promise<number> {
+  const r = await sf.request<{ warehouses: { warehouse: string; available: number }[] }>({ path: '/api/availability', query: { sku: 'SKU-1001', warehouse: WH } });
+  return r.body.warehouses.find((w) => w.warehouse === WH)!.available;
+}
+
+/** Every movement published: the storefront shows the ERP on-hand again. */
+async function quiet(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await available()) === (await onHand())) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail('the storefront never caught up with the ERP on-hand');
+}
+
+/** Runs a hook when a milestone of the scenario is reported, and keeps its promise so the test can await it. */
+function hooks(on: Record<string, () => Promise<unknown>>): Reporter & { done(): Promise<unknown> } {
+  const running: Promise<unknown>[] = [];
+  return {
+    name: 'stock-movements',
+    onMilestone: (_s, m: MilestoneResult) => {
+      const fn = on[m.name];
+      if (fn) running.push(fn());
+    },
+    done: () => Promise.all(running),
+  };
+}
+
+function assertAllMet(r: Awaited<ReturnType<Harness['run']>>): void {
+  assert.equal(r.status, 'ok', describeRun(r));
+  for (const s of r.scenarios) {
+    assert.deepEqual(s.milestones.map((m) => [m.name, m.status]), s.milestones.map((m) => [m.name, 'met']), describeRun(r));
+    assert.ok(s.milestones.every((m) => !m.failure), describeRun(r));
+    assert.equal(s.cleanup?.status, 'done');
+  }
+}
+
+test('a receipt lands in the ERP between the baseline and our posting, a cycle count between our posting and our reversal: ok, no data mismatch', async () => {
+  const started = Date.now();
+  const before = await onHand();
+  const moves: Record<string, string> = {};
+  // Ours waits 150 ms in the WMS before it is published; each movement is published at once.
+  h.sandbox.latency.set({ hops: { 'inventory.publish': 150 } });
+  const hook = hooks({
+    'wms.adjusted': async () => {
+      h.sandbox.latency.set({ hops: { 'inventory.publish': 5 } });
+      moves.receipt = await movement(7);
+      h.sandbox.latency.set({ hops: { 'inventory.publish': 150 } });
+    },
+    'wms.reversed': async () => {
+      h.sandbox.latency.set({ hops: { 'inventory.publish': 5 } });
+      moves.count = await movement(-3);
+    },
+  });
+  const r = await h.run([SCENARIO], { reporters: [hook] });
+  await hook.done();
+  assertAllMet(r);
+  const ours = r.scenarios[0]!.correlationId;
+  await quiet();
+  const ledger = await ledgerSince(started);
+  assert.deepEqual(
+    ledger.map((p) => [p.correlationId, p.quantity]),
+    [
+      [moves.receipt, 7],
+      [ours, 5],
+      [moves.count, -3],
+      [ours, -5],
+    ],
+  );
+  // What an absolute check (baseline + 5, then baseline) would have called a mismatch twice.
+  assert.equal(ledger[1]!.onHandAfter, before + 12);
+  assert.equal(ledger[3]!.onHandAfter, before + 4);
+  assert.equal(await onHand(), before + 4, 'the other movements stay; ours is reversed');
+});
+
+test("a movement posted after ours reaches the storefront first: the storefront figure is judged by the ERP's ledger, ok", async () => {
+  const started = Date.now();
+  let moved = '';
+  const ledgerReads: string[] = [];
+  // Our publication to the storefront takes 400 ms; the movement's is immediate, so the storefront
+  // shows the balance after the movement before it shows ours.
+  h.sandbox.latency.set({ hops: { 'storefront.availability': 400 } });
+  const hook = hooks({
+    'erp.onHandUpdated': async () => {
+      h.sandbox.latency.set({ hops: { 'storefront.availability': 5 } });
+      moved = await movement(11);
+      // The reversal is published after our late (by then stale) figure has reached the storefront.
+      h.sandbox.latency.set({ hops: { 'inventory.publish': 400 } });
+    },
+  });
+  const r = await h.run([SCENARIO], { reporters: [hook], observers: [(x) => x.lookup === 'inventoryLedger' && ledgerReads.push(x.url)] });
+  await hook.done();
+  assertAllMet(r);
+  const ours = r.scenarios[0]!.correlationId;
+  await quiet();
+  const ledger = await ledgerSince(started);
+  assert.deepEqual(
+    ledger.map((p) => [p.correlationId, p.quantity]),
+    [
+      [ours, 5],
+      [moved, 11],
+      [ours, -5],
+    ],
+  );
+  assert.ok(ledgerReads.length >= 1, 'the storefront showed a balance the scenario had to look up in the ERP ledger');
+  assert.ok(ledgerReads.every((u) => u.includes('item=SKU-1001') && u.includes(`warehouse=${WH}`)), ledgerReads.join('\n'));
+});
+
+test('two stock scenarios of the same warehouse at once (repeat 2, concurrency 2): both ok', async () => {
+  const started = Date.now();
+  const before = await onHand();
+  const r = await h.run([SCENARIO], { repeat: 2, concurrency: 2 });
+  assert.equal(r.scenarios.length, 2);
+  assertAllMet(r);
+  const [a, b] = r.scenarios.map((s) => s.correlationId);
+  await quiet();
+  const ledger = (await ledgerSince(started)).map((p) => p.correlationId);
+  assert.deepEqual([...ledger].sort(), [a, a, b, b].sort(), 'each posted its adjustment and its reversal once');
+  // The runs overlapped in the ERP: one's posting lies between the other's adjustment and reversal.
+  const inside = (x: string, y: string) => {
+    const [first, last] = [ledger.indexOf(x), ledger.lastIndexOf(x)];
+    return ledger.slice(first + 1, last).includes(y);
+  };
+  assert.ok(inside(a!, b!) || inside(b!, a!), `postings in ledger order: ${ledger.join(', ')}`);
+  assert.equal(await onHand(), before, 'net stock change zero');
+});
