@@ -186,3 +186,23 @@ test('two stock scenarios of the same warehouse at once (repeat 2, concurrency 2
   assert.ok(inside(a!, b!) || inside(b!, a!), `postings in ledger order: ${ledger.join(', ')}`);
   assert.equal(await onHand(), before, 'net stock change zero');
 });
+
+test('a storefront figure that is no ERP balance at or after our posting: storefront.availabilityUpdated missing as data, naming the figure and the balances', async () => {
+  // Our publication is held past the await window; meanwhile something else writes a figure the ERP never had.
+  h.sandbox.latency.set({ hops: { 'storefront.availability': 2500 } });
+  const hook = hooks({
+    'erp.onHandUpdated': () => sf.request({ method: 'POST', path: '/api/internal/availability', body: { sku: 'SKU-1001', warehouse: WH, available: 99_999 } }),
+  });
+  const r = await h.run([SCENARIO], { reporters: [hook] });
+  await hook.done();
+  const s = r.scenarios[0]!;
+  assert.equal(s.status, 'critical', describeRun(r));
+  const m = s.milestones.find((x) => x.name === 'storefront.availabilityUpdated')!;
+  assert.equal(m.status, 'missing', describeRun(r));
+  assert.equal(m.failure?.class, 'data');
+  assert.equal(m.failure?.scope?.warehouse, WH);
+  assert.equal(m.failure?.scope?.system, 'storefront');
+  assert.match(m.failure!.reason, /storefront availability of SKU-1001 in WH-EAST is 99999 \(updated [^)]+\), which is no ERP on-hand at or after the adjustment \(transaction IT-\d+; the ERP has held \d+ since\)/);
+  assert.equal(s.milestones.find((x) => x.name === 'erp.onHandUpdated')!.status, 'met', 'the ERP posting itself is right');
+  assert.equal(s.cleanup?.status, 'done', 'the adjustment is reversed all the same');
+});
