@@ -43,16 +43,20 @@ async function readBaseline(ctx: ScenarioContext, spec: StockScenarioSpec): Prom
 }
 
 /**
- * The ERP balances from `posting` on, from the ERP's `inventoryLedger` lookup (and its `onHand` when
- * the postings carry no balance). Undefined when the environment describes no ledger or it cannot tell.
+ * ERP balances held from `posting` on: from the ERP's `inventoryLedger` lookup (rebuilt from its
+ * `onHand` when the postings carry no balance); without a ledger, the current on-hand, which holds
+ * our posting since that was already seen in the ERP.
  */
-async function readBalances(ctx: ScenarioContext, spec: StockScenarioSpec, posting: PostingRef): Promise<number[] | undefined> {
-  if (!ctx.system('erp').system.lookups.inventoryLedger || posting.postedAt === null) return undefined;
+async function readBalances(ctx: ScenarioContext, spec: StockScenarioSpec, posting: PostingRef): Promise<number[]> {
   const params = { item: spec.item, warehouse: spec.warehouse };
-  const ledger = await ctx.lookup('erp', 'inventoryLedger', { ...params, since: new Date(posting.postedAt).toISOString() });
-  if (ledger.every((r) => typeof r.balanceAfter === 'number')) return ledgerBalances(ledger, posting.id);
-  const [onHand] = await ctx.lookup('erp', 'onHand', params);
-  return ledgerBalances(ledger, posting.id, onHand);
+  if (ctx.system('erp').system.lookups.inventoryLedger && posting.postedAt !== null) {
+    const ledger = await ctx.lookup('erp', 'inventoryLedger', { ...params, since: new Date(posting.postedAt).toISOString() });
+    const onHand = ledger.every((r) => typeof r.balanceAfter === 'number') ? undefined : (await ctx.lookup('erp', 'onHand', params))[0];
+    const balances = ledgerBalances(ledger, posting.id, onHand);
+    if (balances) return balances;
+  }
+  const [now] = await ctx.lookup('erp', 'onHand', params);
+  return typeof now?.onHand === 'number' ? [now.onHand] : [];
 }
 
 function openLedger(ctx: ScenarioContext, kind: PostingKind, posting: PostingRef): void {
@@ -74,7 +78,7 @@ function availabilityShows(ctx: ScenarioContext, spec: StockScenarioSpec, kind: 
     if (!view.reading && view.readFor !== state) {
       view.reading = readBalances(ctx, spec, view.posting)
         .then((b) => {
-          for (const x of b ?? []) view.balances.add(x);
+          for (const x of b) view.balances.add(x);
           view.readFor = state;
           if (readAvailability(r, ref, view.balances) === 'explained') view.confirmed = r;
         })
@@ -95,7 +99,7 @@ async function diagnoseAvailability(ctx: ScenarioContext, spec: StockScenarioSpe
   await view.reading;
   const sf = (await ctx.lookup('storefront', 'availability', { item: spec.item, warehouse: spec.warehouse })).find((r) => r.warehouse === spec.warehouse);
   if (!sf) return undefined;
-  for (const b of (await readBalances(ctx, spec, view.posting)) ?? []) view.balances.add(b);
+  for (const b of await readBalances(ctx, spec, view.posting)) view.balances.add(b);
   if (readAvailability(sf, ref, view.balances) !== 'unexplained') return undefined;
   const held = [...view.balances].join(', ') || 'unknown';
   return {

@@ -4,6 +4,7 @@ import { harness, describeRun, type Harness } from './support.ts';
 import { SystemClient } from '../../src/http/client.ts';
 import type { Reporter } from '../../src/core/outputs.ts';
 import type { MilestoneResult } from '../../src/core/result.ts';
+import type { LookupSpec } from '../../src/config/types.ts';
 
 /**
  * A real warehouse moves stock while the probe runs: receipts and counts of the same item in the
@@ -135,12 +136,13 @@ test('a receipt lands in the ERP between the baseline and our posting, a cycle c
   assert.equal(await onHand(), before + 4, 'the other movements stay; ours is reversed');
 });
 
-test("a movement posted after ours reaches the storefront first: the storefront figure is judged by the ERP's ledger, ok", async () => {
-  const started = Date.now();
+/**
+ * Our publication to the storefront takes 400 ms; a movement posted once our posting is seen is
+ * published at once, so the storefront shows the balance after the movement before it shows ours.
+ */
+async function movementPublishedFirst(): Promise<{ r: Awaited<ReturnType<Harness['run']>>; moved: string; lookups: { lookup?: string; url: string }[] }> {
   let moved = '';
-  const ledgerReads: string[] = [];
-  // Our publication to the storefront takes 400 ms; the movement's is immediate, so the storefront
-  // shows the balance after the movement before it shows ours.
+  const lookups: { lookup?: string; url: string }[] = [];
   h.sandbox.latency.set({ hops: { 'storefront.availability': 400 } });
   const hook = hooks({
     'erp.onHandUpdated': async () => {
@@ -150,8 +152,15 @@ test("a movement posted after ours reaches the storefront first: the storefront 
       h.sandbox.latency.set({ hops: { 'inventory.publish': 400 } });
     },
   });
-  const r = await h.run([SCENARIO], { reporters: [hook], observers: [(x) => x.lookup === 'inventoryLedger' && ledgerReads.push(x.url)] });
+  const r = await h.run([SCENARIO], { reporters: [hook], observers: [(x) => void (x.system === 'erp' && lookups.push({ lookup: x.lookup, url: x.url }))] });
   await hook.done();
+  return { r, moved, lookups };
+}
+
+test("a movement posted after ours reaches the storefront first: the storefront figure is judged by the ERP's ledger, ok", async () => {
+  const started = Date.now();
+  const { r, moved, lookups } = await movementPublishedFirst();
+  const ledgerReads = lookups.filter((x) => x.lookup === 'inventoryLedger').map((x) => x.url);
   assertAllMet(r);
   const ours = r.scenarios[0]!.correlationId;
   await quiet();
@@ -166,6 +175,29 @@ test("a movement posted after ours reaches the storefront first: the storefront 
   );
   assert.ok(ledgerReads.length >= 1, 'the storefront showed a balance the scenario had to look up in the ERP ledger');
   assert.ok(ledgerReads.every((u) => u.includes('item=SKU-1001') && u.includes(`warehouse=${WH}`)), ledgerReads.join('\n'));
+});
+
+test('an ERP described without a balance per posting, or without a stock ledger: the same movements are no finding either', async () => {
+  const erpSystem = h.loaded.config.environments.sandbox!.systems.erp!;
+  const original = erpSystem.lookups!;
+  const withoutBalance = (l: LookupSpec): LookupSpec => ({ ...l, fields: Object.fromEntries(Object.entries(l.fields).filter(([k]) => k !== 'balanceAfter')) });
+  const variants: Array<[string, Record<string, LookupSpec>, string]> = [
+    ['no balance per posting: rebuilt from the on-hand', { ...original, inventoryTransactions: withoutBalance(original.inventoryTransactions!), inventoryLedger: withoutBalance(original.inventoryLedger!) }, 'inventoryLedger'],
+    ['no stock ledger: the current on-hand', Object.fromEntries(Object.entries(original).filter(([k]) => k !== 'inventoryLedger')), 'onHand'],
+  ];
+  try {
+    for (const [name, lookups, used] of variants) {
+      erpSystem.lookups = lookups;
+      const { r, lookups: seen } = await movementPublishedFirst();
+      h.sandbox.latency.set({ hops: { 'inventory.publish': 5, 'storefront.availability': 5 } });
+      await quiet();
+      assertAllMet(r);
+      // Besides the baseline read, the storefront figure sent the scenario to the ERP.
+      assert.ok(seen.filter((x) => x.lookup === used).length >= (used === 'onHand' ? 2 : 1), `${name}: ${seen.map((x) => x.lookup).join(', ')}`);
+    }
+  } finally {
+    erpSystem.lookups = original;
+  }
 });
 
 test('two stock scenarios of the same warehouse at once (repeat 2, concurrency 2): both ok', async () => {
