@@ -12,6 +12,7 @@ import type { ResolvedOAuth } from '../http/oauth.ts';
 import { newCorrelationId } from './correlation.ts';
 import { runStatus } from './evaluate.ts';
 import { DEFAULT_POLLING, type PollingSettings } from './poll.ts';
+import { StartPacer } from './pace.ts';
 import { runScenario } from './runtime.ts';
 import type { SweepReport } from './types.ts';
 
@@ -44,6 +45,11 @@ export interface RunOptions {
   concurrency?: number;
   /** Run each selected scenario this many times (bench, soak). Default 1. */
   repeat?: number;
+  /**
+   * The first starts of the concurrent scenarios are spread evenly over this many ms, a few per turn
+   * of the event loop. Default: the first polling interval when more than 16 start at once, else 0.
+   */
+  startSpreadMs?: number;
   /** Progress lines (redacted); default: none. */
   log?(message: string): void;
   /** Overrides for tests and benchmarks. */
@@ -247,7 +253,10 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
   const results: ScenarioResult[] = new Array(queue.length);
   let next = 0;
   let end = shared;
-  const worker = async () => {
+  const workers = Math.max(1, Math.min(opts.concurrency ?? 8, shared));
+  const pacer = new StartPacer(workers, opts.startSpreadMs ?? (workers > 16 ? polling.initialMs : 0), 16, opts.signal);
+  const worker = async (paced?: boolean) => {
+    if (paced) await pacer.turn();
     for (;;) {
       if (next >= end) return;
       const idx = next++;
@@ -295,7 +304,7 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
       for (const r of reporters) await safe(`reporter ${r.name} onScenarioEnd`, () => r.onScenarioEnd?.(result), log);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, shared)) }, worker));
+  await Promise.all(Array.from({ length: workers }, () => worker(true)));
   end = queue.length;
   await worker();
 

@@ -68,6 +68,19 @@ function timeOf(v: unknown): number | null {
  */
 export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult> {
   const def = o.definition;
+  const depsOf = def.milestones.map((m, i) => {
+    const isStart = i === 0 || (m.markedByStep === true && !m.from);
+    const from = isStart ? undefined : (m.from ?? def.milestones[0]!.name);
+    const after = i === 0 ? undefined : (m.after ?? def.milestones[i - 1]!.name);
+    return [...new Set([after, from].filter((d): d is string => !!d))];
+  });
+  const depIndexes = depsOf.map((deps, i) =>
+    deps.map((d) => {
+      const k = def.milestones.findIndex((x) => x.name === d);
+      if (k < 0 || k >= i) throw new Error(`scenario ${def.name}: milestone ${def.milestones[i]!.name} follows '${d}', which is not an earlier milestone`);
+      return k;
+    }),
+  );
   const correlationId = o.correlationId ?? newCorrelationId();
   const reference = referenceFor(o.marker.referencePrefix, correlationId);
   const tags: ScenarioResult['tags'] = { ...def.tags, environment: o.environment };
@@ -151,23 +164,23 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
   const results = new Array<MilestoneResult>(def.milestones.length);
   const intervals = new Map<string, Interval>();
   const problems: Problem[] = [];
-  const settled = new Map<string, Promise<{ found: boolean; result: MilestoneResult }>>();
+  const settled = new Array<{ found: boolean; result: MilestoneResult } | undefined>(def.milestones.length);
   // Milestones cut short by an interruption say nothing about the systems.
   const cutShort = new Set<number>();
   const titleOf = (name: string) => def.milestones.find((x) => x.name === name)?.title ?? name;
 
   const stepsOk = await runSteps(def.steps.filter((s) => !s.afterMilestone));
 
-  // Milestones form a chain (or a small DAG through `after`): each is awaited once what it follows is
-  // observed, so independent ones (notification and storefront status) are polled side by side.
+  // Milestones form a chain (or a small DAG through `after`): each is observed once what it follows is
+  // settled, so independent ones (notification and storefront status) are polled side by side.
   const observe = async (i: number): Promise<{ found: boolean; result: MilestoneResult }> => {
     const m = def.milestones[i]!;
     const isStart = i === 0 || (m.markedByStep === true && !m.from);
     const from = isStart ? undefined : (m.from ?? def.milestones[0]!.name);
     const after = i === 0 ? undefined : (m.after ?? def.milestones[i - 1]!.name);
     const slaMs = o.slaFor(m.name, m.slaMs);
-    const deps = [...new Set([after, from].filter((d): d is string => !!d))];
-    const depOutcomes = await Promise.all(deps.map((d) => settled.get(d)!));
+    const deps = depsOf[i]!;
+    const depOutcomes = depIndexes[i]!.map((d) => settled[d]!);
     const obs: MilestoneObservation = {
       name: m.name,
       title: m.title,
@@ -253,8 +266,26 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
     }
     return { found: obs.found, result };
   };
-  for (let i = 0; i < def.milestones.length; i++) settled.set(def.milestones[i]!.name, observe(i));
-  await Promise.all(settled.values());
+  // A milestone starts only once everything it follows has settled: a transaction in flight holds one
+  // pending observation per milestone being awaited, not one per milestone of the scenario.
+  await new Promise<void>((resolve, reject) => {
+    const n = def.milestones.length;
+    const started = new Array<boolean>(n).fill(false);
+    let open = n;
+    const startReady = (): void => {
+      for (let i = 0; i < n; i++) {
+        if (started[i] || !depIndexes[i]!.every((d) => settled[d] !== undefined)) continue;
+        started[i] = true;
+        observe(i).then((outcome) => {
+          settled[i] = outcome;
+          if (--open === 0) resolve();
+          else startReady();
+        }, reject);
+      }
+    };
+    if (n === 0) resolve();
+    else startReady();
+  });
   clearTimeout(timer);
   o.signal?.removeEventListener('abort', onAbort);
 

@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationError, DataError, TransportError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
@@ -97,7 +97,7 @@ export interface ClientHooks {
  */
 export class SystemClient {
   readonly name: string;
-  private readonly dispatcher: Dispatcher | undefined;
+  private readonly dispatcher: Dispatcher;
   private readonly tokens: TokenSource | undefined;
   private readonly limiter: RateLimiter;
   requests = 0;
@@ -123,18 +123,25 @@ export class SystemClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher?.close();
+    await this.dispatcher.close();
   }
 
   url(path: string, query?: Record<string, string | number | undefined>): string {
+    return this.target(path, query).toString();
+  }
+
+  private target(path: string, query?: Record<string, string | number | undefined>): URL {
     const u = new URL(path.replace(/^\//, ''), this.system.baseUrl.endsWith('/') ? this.system.baseUrl : this.system.baseUrl + '/');
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
-    return u.toString();
+    if (query) for (const k in query) if (query[k] !== undefined) u.searchParams.set(k, String(query[k]));
+    return u;
   }
 
   async request<T = unknown>(opts: RequestOptions): Promise<HttpResponse<T>> {
     const method = opts.method ?? 'GET';
-    const url = this.url(opts.path, opts.query);
+    const target = this.target(opts.path, opts.query);
+    const url = target.href;
+    const origin = target.origin;
+    const requestPath = target.pathname + target.search;
     const where = `${this.name} ${method} ${opts.path}`;
     const timeoutMs = opts.timeoutMs ?? this.system.requestTimeoutMs ?? 10_000;
     let attempts = 0;
@@ -162,24 +169,21 @@ export class SystemClient {
       let text: string;
       // The answer deadline starts when the request is on a socket (undici's headers/body timeouts),
       // not while it waits for a connection: a queue in front of a busy system is not its silence.
-      // One controller per request, tied by hand to the caller's signal: AbortSignal.any() on a
-      // long-lived scenario signal keeps every request's signal alive and gets slow at scale.
-      const ac = new AbortController();
-      const onAbort = () => ac.abort(opts.signal!.reason);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // The caller's signal goes to undici as it is: undici listens for the length of the exchange
+      // and lets go at its end, so a long-lived scenario signal costs no controller per request.
       try {
-        res = await request(url, {
+        res = await this.dispatcher.request({
+          origin,
+          path: requestPath,
           method,
           headers,
           body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-          dispatcher: this.dispatcher,
-          signal: ac.signal,
+          signal: opts.signal,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
         text = await res.body.text();
       } catch (err) {
-                opts.signal?.removeEventListener('abort', onAbort);
         release();
         if (opts.signal?.aborted) throw opts.signal.reason ?? err;
         const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
@@ -188,7 +192,6 @@ export class SystemClient {
         const detail = timedOut ? `no answer within ${timeoutMs} ms` : `${code ? code + ': ' : ''}${e.cause?.message ?? e.message}`;
         throw new TransportError(redact(`${where}: ${detail}`), { system: this.name, url, code, timedOut }, { cause: err });
       }
-            opts.signal?.removeEventListener('abort', onAbort);
       release();
       const receivedAt = Date.now();
       const resHeaders = flatHeaders(res.headers);
