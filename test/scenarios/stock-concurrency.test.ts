@@ -177,13 +177,14 @@ test("a movement posted after ours reaches the storefront first: the storefront 
   assert.ok(ledgerReads.every((u) => u.includes('item=SKU-1001') && u.includes(`warehouse=${WH}`)), ledgerReads.join('\n'));
 });
 
-test('an ERP described without a balance per posting, or without a stock ledger: the same movements are no finding either', async () => {
+test('an ERP described without a balance per posting, without a stock ledger, or without typed postings: the same movements are no finding either', async () => {
   const erpSystem = h.loaded.config.environments.sandbox!.systems.erp!;
   const original = erpSystem.lookups!;
-  const withoutBalance = (l: LookupSpec): LookupSpec => ({ ...l, fields: Object.fromEntries(Object.entries(l.fields).filter(([k]) => k !== 'balanceAfter')) });
+  const without = (field: string, l: LookupSpec): LookupSpec => ({ ...l, fields: Object.fromEntries(Object.entries(l.fields).filter(([k]) => k !== field)) });
   const variants: Array<[string, Record<string, LookupSpec>, string]> = [
-    ['no balance per posting: rebuilt from the on-hand', { ...original, inventoryTransactions: withoutBalance(original.inventoryTransactions!), inventoryLedger: withoutBalance(original.inventoryLedger!) }, 'inventoryLedger'],
+    ['no balance per posting: rebuilt from the on-hand', { ...original, inventoryTransactions: without('balanceAfter', original.inventoryTransactions!), inventoryLedger: without('balanceAfter', original.inventoryLedger!) }, 'inventoryLedger'],
     ['no stock ledger: the current on-hand', Object.fromEntries(Object.entries(original).filter(([k]) => k !== 'inventoryLedger')), 'onHand'],
+    ['postings not typed: the reversal is the posting not seen with the adjustment', { ...original, inventoryTransactions: without('kind', original.inventoryTransactions!), inventoryLedger: without('kind', original.inventoryLedger!) }, 'inventoryLedger'],
   ];
   try {
     for (const [name, lookups, used] of variants) {
