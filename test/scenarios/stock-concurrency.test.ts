@@ -102,13 +102,13 @@ test('a receipt lands in the ERP between the baseline and our posting, a cycle c
   const started = Date.now();
   const before = await onHand();
   const moves: Record<string, string> = {};
-  // Ours waits 150 ms in the WMS before it is published; each movement is published at once.
-  h.sandbox.latency.set({ hops: { 'inventory.publish': 150 } });
+  // Ours waits 400 ms in the WMS before it is published; each movement is published at once.
+  h.sandbox.latency.set({ hops: { 'inventory.publish': 400 } });
   const hook = hooks({
     'wms.adjusted': async () => {
       h.sandbox.latency.set({ hops: { 'inventory.publish': 5 } });
       moves.receipt = await movement(7);
-      h.sandbox.latency.set({ hops: { 'inventory.publish': 150 } });
+      h.sandbox.latency.set({ hops: { 'inventory.publish': 400 } });
     },
     'wms.reversed': async () => {
       h.sandbox.latency.set({ hops: { 'inventory.publish': 5 } });
