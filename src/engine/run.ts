@@ -289,11 +289,13 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
       });
       results[idx] = result;
       let points: Point[] = [];
-      try {
-        points = toPoints(result);
-      } catch (err) {
-        log?.(`points for ${definition.name} failed: ${(err as Error).message}`);
-      }
+      // Points only for a sink or onPoint that takes them.
+      if (sinks.length || opts.onPoint)
+        try {
+          points = toPoints(result);
+        } catch (err) {
+          log?.(`points for ${definition.name} failed: ${(err as Error).message}`);
+        }
       for (const s of sinks)
         try {
           s.add(points);

@@ -67,120 +67,237 @@ function timeOf(v: unknown): number | null {
  * pushed), each judged against its SLA; cleanup always runs, with its own deadline, whatever happened.
  */
 export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult> {
-  const def = o.definition;
-  const depsOf = def.milestones.map((m, i) => {
+  return new ScenarioRun(o).run();
+}
+
+interface StepError {
+  class: FailureClass;
+  reason: string;
+  system: string;
+}
+
+type Outcome = { found: boolean; result: MilestoneResult };
+
+/** For each milestone, the names and indexes of the milestones it waits for (`after`, then `from`). */
+function dependencies(def: ScenarioDefinition): { names: string[]; indexes: number[] }[] {
+  return def.milestones.map((m, i) => {
     const isStart = i === 0 || (m.markedByStep === true && !m.from);
     const from = isStart ? undefined : (m.from ?? def.milestones[0]!.name);
     const after = i === 0 ? undefined : (m.after ?? def.milestones[i - 1]!.name);
-    return [...new Set([after, from].filter((d): d is string => !!d))];
-  });
-  const depIndexes = depsOf.map((deps, i) =>
-    deps.map((d) => {
+    const names = [...new Set([after, from].filter((d): d is string => !!d))];
+    const indexes = names.map((d) => {
       const k = def.milestones.findIndex((x) => x.name === d);
       if (k < 0 || k >= i) throw new Error(`scenario ${def.name}: milestone ${def.milestones[i]!.name} follows '${d}', which is not an earlier milestone`);
       return k;
-    }),
-  );
-  const correlationId = o.correlationId ?? newCorrelationId();
-  const reference = referenceFor(o.marker.referencePrefix, correlationId);
-  const tags: ScenarioResult['tags'] = { ...def.tags, environment: o.environment };
-  const startedAt = Date.now();
-  const log = (msg: string) => o.log?.(redact(`[${def.name} ${correlationId}] ${msg}`));
-
-  const work = new AbortController();
-  let timedOut = false;
-  let interrupted = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    work.abort(new Error(`scenario deadline of ${o.timeoutMs} ms passed`));
-  }, o.timeoutMs);
-  const onAbort = () => {
-    interrupted = true;
-    work.abort(o.signal?.reason ?? new Error('interrupted'));
-  };
-  if (o.signal?.aborted) onAbort();
-  else o.signal?.addEventListener('abort', onAbort, { once: true });
-
-  const marks = new Map<string, Mark>();
-  const undo: { name: string; action: (ctx: ScenarioContext) => Promise<void> }[] = [];
-  const vars: Record<string, unknown> = {};
-
-  const client = (name: string): SystemClient => {
-    const c = o.clients.get(name);
-    if (!c) throw new Error(`scenario ${def.name} uses system '${name}', which environment ${o.environment} does not define`);
-    return c;
-  };
-
-  const makeContext = (signal: AbortSignal, counter?: { requests: number }): ScenarioContext => ({
-    scenario: def.name,
-    environment: o.environment,
-    correlationId,
-    reference,
-    marker: o.marker,
-    tags,
-    vars,
-    settings: o.settings,
-    signal,
-    system: client,
-    async request(system, options) {
-      const r = await client(system).request({ correlationId, signal, counter, ...options });
-      return { status: r.status, body: r.body as never, headers: r.headers };
-    },
-    async lookup(system, lookup, params) {
-      const r = await client(system).lookup(lookup, params, { correlationId, signal, counter });
-      return r.records;
-    },
-    mark(milestone, observed) {
-      marks.set(milestone, observed);
-    },
-    onCleanup(name, action) {
-      undo.push({ name, action });
-    },
-    log,
+    });
+    return { names, indexes };
   });
-  const ctx = makeContext(work.signal);
+}
+const dependencyCache = new WeakMap<ScenarioDefinition, { names: string[]; indexes: number[] }[]>();
 
-  o.onStart?.({ name: def.name, correlationId, tags });
+/**
+ * One transaction in flight. Its state lives on one object and its helpers on the prototype: with
+ * thousands in flight, a closure per helper per transaction (each with its own name property under
+ * the TypeScript loader) costs more than the state itself.
+ */
+class ScenarioRun {
+  private readonly def: ScenarioDefinition;
+  private readonly deps: { names: string[]; indexes: number[] }[];
+  private readonly correlationId: string;
+  private readonly tags: ScenarioResult['tags'];
+  private readonly startedAt = Date.now();
+  private readonly work = new AbortController();
+  private timedOut = false;
+  private interrupted = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onAbort: () => void;
+  private readonly marks = new Map<string, Mark>();
+  private readonly undo: { name: string; action: (ctx: ScenarioContext) => Promise<void> }[] = [];
+  private readonly vars: Record<string, unknown> = {};
+  private readonly ctx: ScenarioContext;
+  private readonly stepErrors = new Map<string, StepError>();
+  private firstStepError: StepError | undefined;
+  private stepsOk = true;
+  private readonly results: MilestoneResult[];
+  private readonly intervals = new Map<string, Interval>();
+  private readonly problems: Problem[] = [];
+  private readonly settled: (Outcome | undefined)[];
+  private readonly started: boolean[];
+  private open: number;
+  private allSettled: { resolve(): void; reject(err: unknown): void } | undefined;
+  // Milestones cut short by an interruption say nothing about the systems.
+  private readonly cutShort = new Set<number>();
 
-  const stepErrors = new Map<string, { class: FailureClass; reason: string; system: string }>();
-  let firstStepError: { class: FailureClass; reason: string; system: string } | undefined;
-  const runSteps = async (steps: Step[]): Promise<boolean> => {
+  constructor(private readonly o: ScenarioRunOptions) {
+    const def = (this.def = o.definition);
+    let deps = dependencyCache.get(def);
+    if (!deps) dependencyCache.set(def, (deps = dependencies(def)));
+    this.deps = deps;
+    this.correlationId = o.correlationId ?? newCorrelationId();
+    this.tags = { ...def.tags, environment: o.environment };
+    this.results = new Array<MilestoneResult>(def.milestones.length);
+    this.settled = new Array<Outcome | undefined>(def.milestones.length);
+    this.started = new Array<boolean>(def.milestones.length).fill(false);
+    this.open = def.milestones.length;
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.work.abort(new Error(`scenario deadline of ${o.timeoutMs} ms passed`));
+    }, o.timeoutMs);
+    this.onAbort = () => {
+      this.interrupted = true;
+      this.work.abort(o.signal?.reason ?? new Error('interrupted'));
+    };
+    if (o.signal?.aborted) this.onAbort();
+    else o.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.ctx = this.context(this.work.signal);
+  }
+
+  private log(msg: string): void {
+    this.o.log?.(redact(`[${this.def.name} ${this.correlationId}] ${msg}`));
+  }
+
+  private client(name: string): SystemClient {
+    const c = this.o.clients.get(name);
+    if (!c) throw new Error(`scenario ${this.def.name} uses system '${name}', which environment ${this.o.environment} does not define`);
+    return c;
+  }
+
+  private context(signal: AbortSignal, counter?: { requests: number }): ScenarioContext {
+    const run = this;
+    const correlationId = this.correlationId;
+    return {
+      scenario: this.def.name,
+      environment: this.o.environment,
+      correlationId,
+      reference: referenceFor(this.o.marker.referencePrefix, correlationId),
+      marker: this.o.marker,
+      tags: this.tags,
+      vars: this.vars,
+      settings: this.o.settings,
+      signal,
+      system(name) {
+        return run.client(name);
+      },
+      async request(system, options) {
+        const r = await run.client(system).request({ correlationId, signal, counter, ...options });
+        return { status: r.status, body: r.body as never, headers: r.headers };
+      },
+      async lookup(system, lookup, params) {
+        const r = await run.client(system).lookup(lookup, params, { correlationId, signal, counter });
+        return r.records;
+      },
+      mark(milestone, observed) {
+        run.marks.set(milestone, observed);
+      },
+      onCleanup(name, action) {
+        run.undo.push({ name, action });
+      },
+      log(message) {
+        run.log(message);
+      },
+    };
+  }
+
+  private async runSteps(steps: Step[]): Promise<boolean> {
     for (const step of steps) {
       try {
-        await step.run(ctx);
+        await step.run(this.ctx);
       } catch (err) {
-        if (work.signal.aborted) return false;
+        if (this.work.signal.aborted) return false;
         const sys = err instanceof SyncprobeError && typeof err.context.system === 'string' ? err.context.system : step.system;
         const e = { class: classOf(err), reason: `step '${step.name}' on ${step.system} failed: ${messageOf(err)}`, system: sys };
-        stepErrors.set(step.name, e);
-        firstStepError ??= e;
-        log(e.reason);
+        this.stepErrors.set(step.name, e);
+        this.firstStepError ??= e;
+        this.log(e.reason);
         return false;
       }
     }
     return true;
-  };
+  }
 
-  const results = new Array<MilestoneResult>(def.milestones.length);
-  const intervals = new Map<string, Interval>();
-  const problems: Problem[] = [];
-  const settled = new Array<{ found: boolean; result: MilestoneResult } | undefined>(def.milestones.length);
-  // Milestones cut short by an interruption say nothing about the systems.
-  const cutShort = new Set<number>();
-  const titleOf = (name: string) => def.milestones.find((x) => x.name === name)?.title ?? name;
+  private startReady(): void {
+    for (let i = 0; i < this.started.length; i++) {
+      if (this.started[i] || !this.deps[i]!.indexes.every((d) => this.settled[d] !== undefined)) continue;
+      this.started[i] = true;
+      this.observe(i).then(
+        (outcome) => {
+          this.settled[i] = outcome;
+          if (--this.open === 0) this.allSettled?.resolve();
+          else this.startReady();
+        },
+        (err: unknown) => this.allSettled?.reject(err),
+      );
+    }
+  }
 
-  const stepsOk = await runSteps(def.steps.filter((s) => !s.afterMilestone));
+  private titleOf(name: string): string {
+    return this.def.milestones.find((x) => x.name === name)?.title ?? name;
+  }
 
-  // Milestones form a chain (or a small DAG through `after`): each is observed once what it follows is
-  // settled, so independent ones (notification and storefront status) are polled side by side.
-  const observe = async (i: number): Promise<{ found: boolean; result: MilestoneResult }> => {
+  async run(): Promise<ScenarioResult> {
+    const { o, def } = this;
+    o.onStart?.({ name: def.name, correlationId: this.correlationId, tags: this.tags });
+    this.stepsOk = await this.runSteps(def.steps.filter((s) => !s.afterMilestone));
+
+    // Milestones form a chain (or a small DAG through `after`). A milestone starts only once everything
+    // it follows has settled, so independent ones (notification and storefront status) are polled side
+    // by side, and a transaction in flight holds one pending observation per milestone being awaited.
+    if (def.milestones.length > 0)
+      await new Promise<void>((resolve, reject) => {
+        this.allSettled = { resolve, reject };
+        this.startReady();
+      });
+    clearTimeout(this.timer);
+    o.signal?.removeEventListener('abort', this.onAbort);
+
+    // Cleanup runs with its own deadline, not the scenario's: an interrupted run must still undo what it did.
+    const cleanupSignal = AbortSignal.timeout(o.cleanupTimeoutMs);
+    const cctx = this.context(cleanupSignal);
+    const actions: { name: string; ok: boolean; message?: string }[] = [];
+    const todo = [...this.undo.reverse(), ...(def.cleanup ?? []).map((s) => ({ name: s.name, action: (c: ScenarioContext) => s.run(c) }))];
+    for (const a of todo) {
+      try {
+        await a.action(cctx);
+        actions.push({ name: a.name, ok: true });
+      } catch (err) {
+        actions.push({ name: a.name, ok: false, message: messageOf(err) });
+        this.log(`cleanup '${a.name}' failed: ${messageOf(err)}`);
+      }
+    }
+    const { problems, results } = this;
+    const cleanup: ScenarioResult['cleanup'] = {
+      status: todo.length === 0 ? 'skipped' : actions.every((a) => a.ok) ? 'done' : 'failed',
+      actions,
+    };
+    if (cleanup.status === 'failed') problems.push({ code: 'cleanup_failed', message: `cleanup incomplete: ${actions.filter((a) => !a.ok).map((a) => `${a.name}: ${a.message}`).join('; ')}` });
+    for (const [, e] of this.stepErrors) if (!results.some((r) => r.failure?.reason === e.reason)) problems.push({ code: 'step_failed', message: e.reason });
+    if (this.timedOut) problems.push({ code: 'scenario_timeout', message: `scenario deadline of ${o.timeoutMs} ms passed; cleanup ran` });
+    if (this.interrupted) problems.push({ code: 'interrupted', message: 'run interrupted; cleanup ran' });
+
+    const partial: Pick<ScenarioResult, 'milestones' | 'cleanup' | 'problems'> = { milestones: results.filter((_m, i) => !this.cutShort.has(i)), cleanup, problems };
+    return {
+      name: def.name,
+      status: scenarioStatus(partial, this.interrupted),
+      correlationId: this.correlationId,
+      tags: this.tags,
+      startedAt: new Date(this.startedAt).toISOString(),
+      durationMs: Date.now() - this.startedAt,
+      milestones: results,
+      cleanup,
+      problems: problems.length ? problems : undefined,
+    };
+  }
+
+  private async observe(i: number): Promise<Outcome> {
+    const { o, def, ctx, intervals, cutShort, tags } = this;
+    const signal = this.work.signal;
     const m = def.milestones[i]!;
     const isStart = i === 0 || (m.markedByStep === true && !m.from);
     const from = isStart ? undefined : (m.from ?? def.milestones[0]!.name);
     const after = i === 0 ? undefined : (m.after ?? def.milestones[i - 1]!.name);
     const slaMs = o.slaFor(m.name, m.slaMs);
-    const deps = depsOf[i]!;
-    const depOutcomes = depIndexes[i]!.map((d) => settled[d]!);
+    const deps = this.deps[i]!;
+    const depOutcomes = deps.indexes.map((d) => this.settled[d]!);
     const obs: MilestoneObservation = {
       name: m.name,
       title: m.title,
@@ -198,13 +315,14 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
 
     if (failedDep >= 0) {
       const d = depOutcomes[failedDep]!.result;
-      if (cutShort.has(def.milestones.findIndex((x) => x.name === deps[failedDep]))) cutShort.add(i);
-      obs.notReached = { because: `${titleOf(deps[failedDep]!)} is ${d.status}`, class: d.failure?.class ?? 'business' };
-    } else if (work.signal.aborted) {
-      obs.notReached = { because: timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed first` : 'the run was interrupted', class: 'business' };
-      if (!timedOut) cutShort.add(i);
+      if (cutShort.has(deps.indexes[failedDep]!)) cutShort.add(i);
+      obs.notReached = { because: `${this.titleOf(deps.names[failedDep]!)} is ${d.status}`, class: d.failure?.class ?? 'business' };
+    } else if (signal.aborted) {
+      obs.notReached = { because: this.timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed first` : 'the run was interrupted', class: 'business' };
+      if (!this.timedOut) cutShort.add(i);
     } else if (m.markedByStep) {
-      const mk = marks.get(m.name);
+      const mk = this.marks.get(m.name);
+      const firstStepError = this.firstStepError;
       if (mk) {
         obs.found = true;
         obs.lastNegativeAt = mk.sentAt;
@@ -212,17 +330,17 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
         obs.systemAt = mk.systemAt ?? (m.timestamp && mk.record ? timeOf(mk.record[m.timestamp]) : null);
         obs.requests = 1;
         if (mk.record && m.check) obs.mismatches = m.check(mk.record, ctx, [mk.record]);
-      } else if (firstStepError && (!stepsOk || stepErrors.size)) {
+      } else if (firstStepError && (!this.stepsOk || this.stepErrors.size)) {
         obs.error = { class: firstStepError.class, reason: firstStepError.reason };
         obs.scope.system = firstStepError.system;
       } else {
         obs.error = { class: 'application', reason: `no step reported ${m.name}` };
       }
     } else if (m.poll) {
-      await pollMilestone(m, obs, ctx, client(m.system), slaMs, o.polling, work.signal, correlationId);
+      await pollMilestone(m, obs, ctx, this.client(m.system), slaMs, o.polling, signal, this.correlationId);
     } else if (m.push) {
       const deadline = (obs.start?.upper ?? Date.now()) + awaitWindowMs(slaMs, o.polling);
-      const waitCtl = AbortSignal.any([work.signal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]);
+      const waitCtl = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]);
       try {
         const r = await m.push.wait(ctx, waitCtl);
         obs.found = true;
@@ -230,18 +348,18 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
         obs.systemAt = r.systemAt ?? (m.timestamp && r.record ? timeOf(r.record[m.timestamp]) : null);
         if (r.record && m.check) obs.mismatches = m.check(r.record, ctx, [r.record]);
       } catch (err) {
-        if (!work.signal.aborted && !waitCtl.aborted) obs.error = { class: classOf(err), reason: messageOf(err) };
-        obs.waitedMs = Date.now() - (obs.start?.upper ?? startedAt);
+        if (!signal.aborted && !waitCtl.aborted) obs.error = { class: classOf(err), reason: messageOf(err) };
+        obs.waitedMs = Date.now() - (obs.start?.upper ?? this.startedAt);
       }
     }
     if (obs.found && causalLower !== undefined && (obs.lastNegativeAt == null || obs.lastNegativeAt < causalLower)) obs.lastNegativeAt = causalLower;
-    if (!obs.found && !obs.notReached && !obs.error && work.signal.aborted) {
-      obs.notReached = { because: timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed before it was observed` : 'the run was interrupted before it was observed', class: 'business' };
-      if (!timedOut) cutShort.add(i);
+    if (!obs.found && !obs.notReached && !obs.error && signal.aborted) {
+      obs.notReached = { because: this.timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed before it was observed` : 'the run was interrupted before it was observed', class: 'business' };
+      if (!this.timedOut) cutShort.add(i);
     }
 
     let result = evaluateMilestone(obs);
-    if ((result.status === 'missing' || result.status === 'late' || (result.status === 'error' && !obs.found)) && !obs.notReached && !m.markedByStep && def.diagnose && !work.signal.aborted) {
+    if ((result.status === 'missing' || result.status === 'late' || (result.status === 'error' && !obs.found)) && !obs.notReached && !m.markedByStep && def.diagnose && !signal.aborted) {
       try {
         const d = await def.diagnose(ctx, m, result);
         if (d) {
@@ -249,81 +367,23 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
           result = evaluateMilestone(obs);
         }
       } catch (err) {
-        problems.push({ code: 'diagnosis_failed', message: `could not look upstream for why ${m.name} is ${result.status}: ${messageOf(err)}` });
+        this.problems.push({ code: 'diagnosis_failed', message: `could not look upstream for why ${m.name} is ${result.status}: ${messageOf(err)}` });
       }
     }
-    results[i] = result;
+    this.results[i] = result;
     try {
-      o.onMilestone?.(result, { name: def.name, correlationId });
+      o.onMilestone?.(result, { name: def.name, correlationId: this.correlationId });
     } catch {
       /* a reporter hook never breaks the run */
     }
-    log(`${m.name}: ${result.status}${result.latencyMs !== null ? ` ${result.latencyMs} ms [${result.latencyLowerMs}, ${result.latencyUpperMs}]` : ''}${result.failure ? ` - ${result.failure.reason}` : ''}`);
+    if (o.log) this.log(`${m.name}: ${result.status}${result.latencyMs !== null ? ` ${result.latencyMs} ms [${result.latencyLowerMs}, ${result.latencyUpperMs}]` : ''}${result.failure ? ` - ${result.failure.reason}` : ''}`);
     if (obs.found && obs.firstPositiveAt != null) {
       intervals.set(m.name, { lower: obs.lastNegativeAt ?? obs.firstPositiveAt, upper: obs.firstPositiveAt, systemAt: obs.systemAt });
       const next = def.steps.filter((s) => s.afterMilestone === m.name);
-      if (next.length && !work.signal.aborted) await runSteps(next);
+      if (next.length && !signal.aborted) await this.runSteps(next);
     }
     return { found: obs.found, result };
-  };
-  // A milestone starts only once everything it follows has settled: a transaction in flight holds one
-  // pending observation per milestone being awaited, not one per milestone of the scenario.
-  await new Promise<void>((resolve, reject) => {
-    const n = def.milestones.length;
-    const started = new Array<boolean>(n).fill(false);
-    let open = n;
-    const startReady = (): void => {
-      for (let i = 0; i < n; i++) {
-        if (started[i] || !depIndexes[i]!.every((d) => settled[d] !== undefined)) continue;
-        started[i] = true;
-        observe(i).then((outcome) => {
-          settled[i] = outcome;
-          if (--open === 0) resolve();
-          else startReady();
-        }, reject);
-      }
-    };
-    if (n === 0) resolve();
-    else startReady();
-  });
-  clearTimeout(timer);
-  o.signal?.removeEventListener('abort', onAbort);
-
-  // Cleanup runs with its own deadline, not the scenario's: an interrupted run must still undo what it did.
-  const cleanupSignal = AbortSignal.timeout(o.cleanupTimeoutMs);
-  const cctx = makeContext(cleanupSignal);
-  const actions: { name: string; ok: boolean; message?: string }[] = [];
-  const todo = [...undo.reverse(), ...(def.cleanup ?? []).map((s) => ({ name: s.name, action: (c: ScenarioContext) => s.run(c) }))];
-  for (const a of todo) {
-    try {
-      await a.action(cctx);
-      actions.push({ name: a.name, ok: true });
-    } catch (err) {
-      actions.push({ name: a.name, ok: false, message: messageOf(err) });
-      log(`cleanup '${a.name}' failed: ${messageOf(err)}`);
-    }
   }
-  const cleanup: ScenarioResult['cleanup'] = {
-    status: todo.length === 0 ? 'skipped' : actions.every((a) => a.ok) ? 'done' : 'failed',
-    actions,
-  };
-  if (cleanup.status === 'failed') problems.push({ code: 'cleanup_failed', message: `cleanup incomplete: ${actions.filter((a) => !a.ok).map((a) => `${a.name}: ${a.message}`).join('; ')}` });
-  for (const [, e] of stepErrors) if (!results.some((r) => r.failure?.reason === e.reason)) problems.push({ code: 'step_failed', message: e.reason });
-  if (timedOut) problems.push({ code: 'scenario_timeout', message: `scenario deadline of ${o.timeoutMs} ms passed; cleanup ran` });
-  if (interrupted) problems.push({ code: 'interrupted', message: 'run interrupted; cleanup ran' });
-
-  const partial: Pick<ScenarioResult, 'milestones' | 'cleanup' | 'problems'> = { milestones: results.filter((_m, i) => !cutShort.has(i)), cleanup, problems };
-  return {
-    name: def.name,
-    status: scenarioStatus(partial, interrupted),
-    correlationId,
-    tags,
-    startedAt: new Date(startedAt).toISOString(),
-    durationMs: Date.now() - startedAt,
-    milestones: results,
-    cleanup,
-    problems: problems.length ? problems : undefined,
-  };
 }
 
 async function pollMilestone(
@@ -340,7 +400,7 @@ async function pollMilestone(
   const startUpper = obs.start?.upper ?? Date.now();
   const deadline = startUpper + awaitWindowMs(slaMs, polling);
   const counter = { requests: 0 };
-  const seenProblems = new Map<string, ResponseProblem>();
+  let seenProblems: Map<string, ResponseProblem> | undefined;
   let attempt = 0;
   let consecutiveErrors = 0;
   let lastError: { class: FailureClass; reason: string } | undefined;
@@ -353,7 +413,7 @@ async function pollMilestone(
         // 429s are sat out here, against the milestone's deadline, rather than inside the client.
         const { records, response } = await client.lookup(poll.lookup, params, { correlationId, signal, counter, rateLimitRetries: 0 });
         obs.fastestRequestMs = Math.min(obs.fastestRequestMs ?? Infinity, response.receivedAt - response.sentAt);
-        for (const p of response.problems) seenProblems.set(`${p.code}|${p.pointer ?? ''}|${p.message}`, p);
+        for (const p of response.problems) (seenProblems ??= new Map()).set(`${p.code}|${p.pointer ?? ''}|${p.message}`, p);
         consecutiveErrors = 0;
         rateLimited = undefined;
         const match = poll.until(records, ctx);
@@ -395,7 +455,7 @@ async function pollMilestone(
     if (!signal.aborted) throw err;
   } finally {
     obs.requests = counter.requests;
-    const problems = [...seenProblems.values()];
+    const problems = seenProblems ? [...seenProblems.values()] : [];
     if (problems.length) obs.responseProblems = problems;
     if (!obs.found && !obs.error && problems.some((p) => p.breaking)) {
       obs.error = {

@@ -10,33 +10,60 @@ export interface NormalizedRecord {
 
 export function getPath(value: unknown, path: string): unknown {
   if (path === '' || path === '.') return value;
+  return walk(value, path.split('.'));
+}
+
+function walk(value: unknown, segments: readonly string[] | null): unknown {
+  if (segments === null) return value;
   let cur: unknown = value;
-  for (const part of path.split('.')) {
+  for (const part of segments) {
     if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
 }
 
-function readField(obj: unknown, spec: FieldSpec): unknown {
-  const s = typeof spec === 'string' ? { path: spec } : spec;
-  let v = getPath(obj, s.path);
+interface CompiledField {
+  name: string;
+  /** null: the value itself. */
+  segments: string[] | null;
+  map?: Record<string, string>;
+  type?: 'string' | 'number' | 'time';
+}
+
+// Every poll answer goes through the same few field maps: split their paths once, not per record.
+const compiledFields = new WeakMap<Record<string, FieldSpec>, CompiledField[]>();
+
+function compile(fields: Record<string, FieldSpec>): CompiledField[] {
+  let out = compiledFields.get(fields);
+  if (!out) {
+    out = Object.entries(fields).map(([name, spec]) => {
+      const s = typeof spec === 'string' ? { path: spec } : spec;
+      return { name, segments: s.path === '' || s.path === '.' ? null : s.path.split('.'), map: s.map, type: s.type };
+    });
+    compiledFields.set(fields, out);
+  }
+  return out;
+}
+
+function readField(obj: unknown, f: CompiledField): unknown {
+  let v = walk(obj, f.segments);
   if (v === undefined || v === null) return v;
-  if (s.map && typeof v === 'string' && Object.prototype.hasOwnProperty.call(s.map, v)) v = s.map[v];
-  if (s.type === 'number') {
+  if (f.map && typeof v === 'string' && Object.prototype.hasOwnProperty.call(f.map, v)) v = f.map[v];
+  if (f.type === 'number') {
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     return Number.isFinite(n) ? n : v;
   }
-  if (s.type === 'time') {
+  if (f.type === 'time') {
     const t = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
     return Number.isFinite(t) ? t : null;
   }
   return v;
 }
 
-function mapFields(obj: unknown, fields: Record<string, FieldSpec>): Record<string, unknown> {
+function mapFields(obj: unknown, fields: CompiledField[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(fields)) out[name] = readField(obj, spec);
+  for (const f of fields) out[f.name] = readField(obj, f);
   return out;
 }
 
@@ -49,11 +76,20 @@ export function normalize(body: unknown, lookup: Pick<LookupSpec, 'items' | 'fie
   } else {
     items = body === undefined || body === null || body === '' ? [] : [body];
   }
+  const fields = compile(lookup.fields);
+  const lineFields = lookup.lines ? compile(lookup.lines.fields) : undefined;
   return items.map((item) => {
-    const rec: NormalizedRecord = { ...mapFields(item, lookup.fields), raw: item };
+    const rec = mapFields(item, fields) as NormalizedRecord;
+    rec.raw = item;
     if (lookup.lines) {
       const ls = getPath(item, lookup.lines.path);
-      rec.lines = Array.isArray(ls) ? ls.map((l) => ({ ...mapFields(l, lookup.lines!.fields), raw: l })) : [];
+      rec.lines = Array.isArray(ls)
+        ? ls.map((l) => {
+            const line = mapFields(l, lineFields!) as NormalizedRecord;
+            line.raw = l;
+            return line;
+          })
+        : [];
     }
     return rec;
   });
