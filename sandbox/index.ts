@@ -11,6 +11,7 @@ import { StorefrontService } from './storefront/index.ts';
 import { MiddlewareService } from './middleware/index.ts';
 import { ErpService } from './erp/index.ts';
 import { WmsService } from './wms/index.ts';
+import { PublishedLog } from './wms/published.ts';
 import { NotificationsService } from './notifications/index.ts';
 import { adminRoutes } from './admin/index.ts';
 import { mountEdiGateway, type MountedEdiGateway } from './edi/mount.ts';
@@ -48,6 +49,8 @@ export interface Sandbox {
   marker: Marker;
   /** The EDI gateway's file drop: partners upload to inbox/, outbound documents land in outbox/PARTNER/. */
   edi: { dropDir: string; inbox: string; outbox: string };
+  /** Every event the WMS's producers sent (inventory adjustments, shipment confirmations), as sent. */
+  published: PublishedLog;
   /** Empties every service's records and the truth log; faults and latency stay. */
   reset(): void;
   /** Resolves once the certificates reissued for tls.expiresInDays changes so far are in place. */
@@ -104,7 +107,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const storefront = new StorefrontService(ctx);
     const middleware = new MiddlewareService(ctx, () => middlewareToken!);
     const erp = new ErpService(ctx, () => verifier!);
-    const wms = new WmsService(ctx, () => connectors!);
+    const published = new PublishedLog();
+    const wms = new WmsService(ctx, () => connectors!, published);
     const notifications = new NotificationsService(ctx);
 
     const tlsDays = faults.get('tls.expiresInDays')?.days;
@@ -137,6 +141,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       middleware.reset();
       erp.reset();
       wms.reset();
+      published.clear();
       notifications.reset();
       edi?.reset();
     };
@@ -150,7 +155,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const admin = await start(
       'admin',
       0,
-      adminRoutes({ faults, truth, latency, marker, erp, wms, storefront, clients: () => oauth.clients, rotateKeys: (keepOld) => rotateKeys({ keepOld }), reset }),
+      adminRoutes({ faults, truth, latency, marker, erp, wms, storefront, published, clients: () => oauth.clients, rotateKeys: (keepOld) => rotateKeys({ keepOld }), reset }),
       false,
     );
     urls.storefront = (await start('storefront', 1, storefront.routes(), true)).url;
@@ -192,6 +197,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       latency,
       marker,
       edi: { dropDir: edi.dropDir, inbox: edi.inbox, outbox: edi.outbox },
+      published,
       reset,
       certificatesSettled: () => reissuing,
       async stop() {
@@ -219,3 +225,4 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
 export { FAULTS, parseFaultSpec, validFaultsText } from './faults.ts';
 export type { ServiceUrls, Marker } from './context.ts';
+export type { PublishedEvent, PublishedLog } from './wms/published.ts';

@@ -9,6 +9,7 @@ import type { Latency } from '../latency.ts';
 import type { OAuthClient } from '../oauth.ts';
 import type { TruthLog } from '../truth.ts';
 import type { WmsService } from '../wms/index.ts';
+import type { PublishedLog } from '../wms/published.ts';
 import type { StorefrontService } from '../storefront/index.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface AdminDeps {
   erp: ErpService;
   wms: WmsService;
   storefront: StorefrontService;
+  /** Optional so that callers built before it keep working. */
+  published?: PublishedLog;
   clients: () => OAuthClient[];
   rotateKeys: (keepOld: boolean) => Promise<void>;
   reset: () => void;
@@ -64,6 +67,11 @@ export function adminRoutes(d: AdminDeps): Router {
     const event = req.query.get('event') ?? undefined;
     if (!cid && !event) throw new HttpError(400, 'invalid_request', 'give correlationId (and optionally event)');
     return { json: { events: d.truth.events({ ...(cid ? { correlationId: cid } : {}), ...(event ? { event } : {}) }) } };
+  });
+  r.get('/published', (req) => {
+    const cid = req.query.get('correlationId') ?? undefined;
+    const event = req.query.get('event') ?? undefined;
+    return { json: { events: d.published?.recent({ ...(cid ? { correlationId: cid } : {}), ...(event ? { event } : {}) }) ?? [] } };
   });
   r.get('/synthetic', () => {
     const orders = [...d.erp.orders.values()].filter((o) => o.status !== 'cancelled' && isSynthetic(d.marker, o.customer, o.externalReference));

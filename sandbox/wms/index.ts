@@ -1,7 +1,8 @@
 import { ITEMS, ITEM_BY_SKU, WAREHOUSES, WAREHOUSE_NAMES, isWarehouse, openingStock, stockKey, type Warehouse } from '../catalog.ts';
 import { idGenerator, isSynthetic, type ServiceContext, type TokenSource } from '../context.ts';
 import { HttpError, Router, iso, requireObject } from '../http/server.ts';
-import { errorMessage } from '../http/client.ts';
+import { errorMessage, type CallResult } from '../http/client.ts';
+import { destinationOf, type PublishedEventName, type PublishedLog } from './published.ts';
 
 /**
  * The WMS: three warehouses, allocation, pick/pack/ship of released orders, the ASN back to the ERP,
@@ -54,6 +55,8 @@ export class WmsService {
     private readonly ctx: ServiceContext,
     /** Per-warehouse connector credentials (client wms-<WH>). */
     private readonly connectors: () => Record<Warehouse, TokenSource>,
+    /** Where every event the WMS sends is recorded as sent (message pact verification reads it). */
+    private readonly published?: PublishedLog,
   ) {
     this.reset();
     ctx.faults.onChange((name) => {
@@ -214,22 +217,16 @@ export class WmsService {
       return;
     }
     if (this.ctx.faults.has('wms.tokenExpired', adj.warehouse)) token = expiredCopy(token);
-    const res = await this.ctx.client
-      .call('POST', `${this.ctx.urls.middleware}/events/inventory`, {
-        bearer: token,
-        correlationId: adj.correlationId,
-        json: {
-          adjustmentId: adj.adjustmentId,
-          warehouse: adj.warehouse,
-          item: adj.item,
-          quantity: adj.quantity,
-          reason: adj.reason,
-          reference: adj.reference,
-          correlationId: adj.correlationId,
-          adjustedAt: iso(adj.adjustedAt),
-        },
-      })
-      .catch((err: Error) => ({ status: 0, headers: {}, body: err.message }));
+    const res = await this.send('inventory-adjusted', `${this.ctx.urls.middleware}/events/inventory`, token, adj.correlationId, attempt, {
+      adjustmentId: adj.adjustmentId,
+      warehouse: adj.warehouse,
+      item: adj.item,
+      quantity: adj.quantity,
+      reason: adj.reason,
+      reference: adj.reference,
+      correlationId: adj.correlationId,
+      adjustedAt: iso(adj.adjustedAt),
+    });
     if (res.status >= 200 && res.status < 300) {
       adj.publication = { status: 'sent', at: Date.now(), reason: null };
       return;
@@ -239,6 +236,26 @@ export class WmsService {
       return;
     }
     adj.publication = { status: 'failed', at: Date.now(), reason: `middleware: ${errorMessage(res as never)}` };
+  }
+
+  /** One delivery of an event, recorded as it went on the wire with the receiver's answer. */
+  private async send(event: PublishedEventName, url: string, bearer: string, correlationId: string, attempt: number, body: Record<string, unknown>): Promise<CallResult> {
+    const sentAt = Date.now();
+    const res = await this.ctx.client.call('POST', url, { bearer, correlationId, json: body }).catch((err: Error): CallResult => ({ status: 0, headers: {}, body: err.message }));
+    this.published?.record({
+      event,
+      producer: 'wms',
+      correlationId,
+      destination: destinationOf('POST', url, this.ctx.urls),
+      url,
+      // ServiceClient sends a json body serialized, as application/json.
+      contentType: 'application/json',
+      content: JSON.parse(JSON.stringify(body)) as unknown,
+      attempt,
+      sentAt,
+      status: res.status,
+    });
+    return res;
   }
 
   /** Provider state: an allocated outbound order for an ERP sales order, held there (no picking, no ASN). */
@@ -315,13 +332,13 @@ export class WmsService {
       token = '';
     }
     o.asn.sentAt = Date.now();
-    const res = await this.ctx.client
-      .call('POST', `${this.ctx.urls.erp}/api/shipment-confirmations`, {
-        bearer: token,
-        correlationId: o.correlationId,
-        json: { orderNumber: o.erpOrderNumber, asnNumber: o.asn.asnNumber, shippedAt: iso(o.shippedAt), correlationId: o.correlationId, warehouse: o.warehouse },
-      })
-      .catch((err: Error) => ({ status: 0, headers: {}, body: err.message }));
+    const res = await this.send('shipment-confirmed', `${this.ctx.urls.erp}/api/shipment-confirmations`, token, o.correlationId, attempt, {
+      orderNumber: o.erpOrderNumber,
+      asnNumber: o.asn.asnNumber,
+      shippedAt: iso(o.shippedAt),
+      correlationId: o.correlationId,
+      warehouse: o.warehouse,
+    });
     if (res.status >= 200 && res.status < 300) {
       o.asn.acknowledged = true;
       return;
