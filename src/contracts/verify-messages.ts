@@ -198,3 +198,13 @@ export async function verifyMessageProviderIsolated(opts: MessageVerifyOptions, 
     child.send({ kind: 'verify', opts } satisfies ToWorker);
   });
 }
+
+/**
+ * Whether the provider's pacts hold message interactions only. Reads the pacts: an unreadable
+ * directory or file, or no pact for the provider, is a UsageError naming it.
+ */
+export function hasOnlyMessagePacts(opts: Pick<MessageVerifyOptions, 'provider' | 'pactsDir' | 'pactFiles'>): boolean {
+  const dir = opts.pactsDir ?? DEFAULT_PACTS_DIR;
+  const all = opts.pactFiles ? opts.pactFiles.map(parsePactFile) : loadPactDir(dir);
+  return isMessageOnlyProvider(pactsForProvider(all, opts.provider, opts.pactFiles ? opts.pactFiles.join(', ') : dir));
+}

@@ -6,10 +6,11 @@ import { readCaFlag } from './check-tls.ts';
 import { verifyProviderIsolated, type ContractDocument } from '../../contracts/verify.ts';
 import { describeInteraction } from '../../contracts/verify-report.ts';
 import { contractVerificationPoint } from '../../contracts/points.ts';
+import { hasOnlyMessagePacts, verifyMessageProviderIsolated } from '../../contracts/verify-messages.ts';
 import type { Point } from '../../core/outputs.ts';
 
 const USAGE =
-  'usage: syncprobe check contract --provider NAME --base-url URL [--pacts DIR] [--ca FILE] [--provider-states URL] [(--token-url URL | --issuer URL) --client-id ID --client-secret-env VAR [--scope S] [--resource R]] [--timeout SECONDS] [--influx URL [--env NAME]] [--json]';
+  'usage: syncprobe check contract --provider NAME (--base-url URL | no --base-url for message pacts: the built-in sandbox\'s producers) [--pacts DIR] [--ca FILE] [--provider-states URL] [(--token-url URL | --issuer URL) --client-id ID --client-secret-env VAR [--scope S] [--resource R]] [--timeout SECONDS] [--influx URL [--env NAME]] [--json]';
 
 /** Writes points to InfluxDB when asked; an output failing never changes the check's verdict. */
 export async function writePoints(url: string | undefined, points: Point[], opts: { spoolDir?: string } = {}): Promise<void> {
@@ -44,6 +45,15 @@ export default async function checkContractCommand(argv: string[]): Promise<numb
     json: { type: 'boolean', default: false },
   });
   if (!values.provider) throw new UsageError('--provider is required (the provider name in the pact files, e.g. erp)', '--provider', USAGE);
+  const messagesOnly = hasOnlyMessagePacts({ provider: values.provider, ...(values.pacts ? { pactsDir: values.pacts } : {}) });
+  if (messagesOnly && values['base-url']) {
+    throw new UsageError(
+      `the pacts of '${values.provider}' are message pacts: a message cannot be replayed against ${values['base-url']}, it is verified against the producer that publishes it`,
+      '--base-url',
+      "omit --base-url to verify the built-in sandbox's producers, or verify your producer in its own tests with verifyMessageProvider() (src/contracts/verify-messages.ts) and a function that makes it publish",
+    );
+  }
+  if (messagesOnly) return checkMessagesAgainstSandbox(values);
   if (!values['base-url']) throw new UsageError('--base-url is required', '--base-url', USAGE);
   let auth;
   if (values['client-id'] || values['token-url'] || values.issuer) {
@@ -81,6 +91,41 @@ export default async function checkContractCommand(argv: string[]): Promise<numb
   if (values.json) printJson(doc);
   process.stderr.write(redact(contractSummary(doc)));
   await writePoints(values.influx, [contractVerificationPoint(doc, values.env ?? 'default')]);
+  return EXIT_CODE[doc.status];
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+/**
+ * Message pacts of a provider the built-in sandbox produces (wms-events): the sandbox is started here
+ * with millisecond hops, its real producers publish each message, the verifier matches what they sent.
+ */
+async function checkMessagesAgainstSandbox(values: Values): Promise<number> {
+  for (const flag of ['ca', 'provider-states', 'token-url', 'issuer', 'client-id', 'client-secret-env', 'scope', 'resource']) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to message pacts: they are verified against the built-in sandbox's producers, not over HTTP`, `--${flag}`, USAGE);
+  }
+  const timeoutMs = numberFlag('timeout', values.timeout as string | undefined, 10, { min: 0.001 }) * 1000;
+  const provider = values.provider as string;
+  const { startSandbox } = await import('../../../sandbox/index.ts');
+  const { sandboxMessageProducer } = await import('../../../sandbox/wms/message-producers.ts');
+  const sb = await startSandbox({ latency: { defaultMs: 5 }, retry: { maxAttempts: 3, baseMs: 5 } });
+  const produce = sandboxMessageProducer(sb, { timeoutMs });
+  let doc: ContractDocument;
+  try {
+    doc = redactDeep(
+      await verifyMessageProviderIsolated(
+        { provider, producer: "built-in sandbox (the WMS's producers)", timeoutMs, ...(values.pacts ? { pactsDir: values.pacts as string } : {}) },
+        produce,
+        values.json ? undefined : (text) => process.stderr.write(text),
+      ),
+    );
+  } finally {
+    await produce.close();
+    await sb.stop();
+  }
+  if (values.json) printJson(doc);
+  process.stderr.write(redact(contractSummary(doc)));
+  await writePoints(values.influx as string | undefined, [contractVerificationPoint(doc, (values.env as string | undefined) ?? 'default')]);
   return EXIT_CODE[doc.status];
 }
 
