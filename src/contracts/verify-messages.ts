@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { loadPactDir, pactsForProvider, parsePactFile, statesOf, type PactFile, type PactInteraction } from './pacts.ts';
-import { interpretVerification, type PlannedInteraction, type VerifierJson } from './verify-report.ts';
+import type { Problem } from '../core/status.ts';
+import { describeInteraction, interpretVerification, type InteractionReport, type PlannedInteraction, type VerifierJson } from './verify-report.ts';
 import { DEFAULT_PACTS_DIR, type ContractDocument } from './verify.ts';
 
 /**
@@ -130,7 +131,18 @@ export async function verifyMessageProvider(opts: MessageVerifyOptions, produce:
   } catch (err) {
     json = parseVerifierOutput((err as Error).message ?? String(err));
   }
-  const { interactions, status, problems } = interpretVerification(json, plan, { providerErrors: producerErrors });
+  const verdict = interpretVerification(json, plan, { providerErrors: producerErrors });
+  // A message never produced has no content to compare: the verifier's null-body mismatches would only hide why.
+  const interactions = verdict.interactions.map((i): InteractionReport => {
+    const reason = producerErrors.get(`${i.request.method} ${i.request.path}`);
+    if (!reason || i.result === 'passed') return i;
+    const { providerSaid: _said, ...rest } = i;
+    return { ...rest, mismatches: [{ kind: 'other', message: reason }] };
+  });
+  const { status } = verdict;
+  const problems: Problem[] = interactions
+    .filter((i) => i.result !== 'passed')
+    .map((i) => ({ code: i.result === 'failed' ? 'contract.mismatch' : 'contract.pending-mismatch', message: redact(describeInteraction(i)) }));
   return {
     provider: opts.provider,
     baseUrl: opts.producer,
