@@ -30,7 +30,7 @@ export const USAGE = `usage:
   syncprobe check tls <host:port|https-url> [--ca FILE] [--servername N] [--warn-days 30] [--crit-days 7] [--json]
   syncprobe check oauth (--issuer URL | --token-url URL) --client-id ID --client-secret-env VAR [--scope S] [--resource R] [--ca FILE] [--json]
   syncprobe check cert-file FILE [--warn-days 30] [--crit-days 7] [--json]
-  syncprobe check contract --provider NAME --base-url URL [--pacts DIR] [--json]
+  syncprobe check contract --provider NAME --base-url URL [--pacts DIR] [--json]   (message pacts: no --base-url, the built-in sandbox's producers)
   syncprobe verify-release --baseline ENV --candidate ENV [--out DIR] [--json]
   syncprobe kpi [--influx URL] [--env E] [--since 24h] [--kpi NAME]... [--target SECTION.FIELD=VALUE]... [--json]
 

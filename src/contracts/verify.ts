@@ -103,7 +103,7 @@ export function selectPacts(opts: Pick<VerifyOptions, 'provider' | 'pactsDir' | 
   const all = opts.pactFiles ? opts.pactFiles.map(parsePactFile) : loadPactDir(dir);
   const mine = pactsForProvider(all, opts.provider, opts.pactFiles ? opts.pactFiles.join(', ') : dir);
   if (!mine.some((p) => p.interactions.some(isHttpInteraction))) {
-    throw new UsageError(`the pacts of '${opts.provider}' hold no HTTP interactions (message pacts are verified by the producer's own tests)`, mine.map((p) => p.file).join(', '));
+    throw new UsageError(`the pacts of '${opts.provider}' hold no HTTP interactions (message pacts are verified against their producer: verifyMessageProvider in src/contracts/verify-messages.ts)`, mine.map((p) => p.file).join(', '));
   }
   return mine;
 }
