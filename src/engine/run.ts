@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { redact, registerSecret } from '../core/redact.ts';
 import type { Point, Reporter, Sink } from '../core/outputs.ts';
-import type { RunResult, ScenarioResult } from '../core/result.ts';
+import type { MilestoneResult, RunResult, ScenarioResult } from '../core/result.ts';
 import type { Problem } from '../core/status.ts';
 import { ConfigError, type ConfigProblem } from '../config/errors.ts';
 import type { LoadedConfig, LoadedScenario } from '../config/load.ts';
@@ -253,6 +253,13 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
   const results: ScenarioResult[] = new Array(queue.length);
   let next = 0;
   let end = shared;
+  // Made once per run, not per scenario: every transaction in flight holds on to them.
+  const onStart = (info: { name: string; correlationId: string; tags: ScenarioResult['tags'] }) => {
+    for (const r of reporters) void safe(`reporter ${r.name} onScenarioStart`, () => r.onScenarioStart?.(info), log);
+  };
+  const onMilestone = (m: MilestoneResult, scenario: { name: string; correlationId: string }) => {
+    for (const r of reporters) void safe(`reporter ${r.name} onMilestone`, () => r.onMilestone?.(scenario, m), log);
+  };
   const workers = Math.max(1, Math.min(opts.concurrency ?? 8, shared));
   const pacer = new StartPacer(workers, opts.startSpreadMs ?? (workers > 16 ? polling.initialMs : 0), 16, opts.signal);
   const worker = async (paced?: boolean) => {
@@ -280,12 +287,8 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
         cleanupTimeoutMs: c.timeouts?.cleanupMs ?? 60_000,
         signal: opts.signal,
         log,
-        onStart: (info) => {
-          for (const r of reporters) void safe(`reporter ${r.name} onScenarioStart`, () => r.onScenarioStart?.(info), log);
-        },
-        onMilestone: (m, scenario) => {
-          for (const r of reporters) void safe(`reporter ${r.name} onMilestone`, () => r.onMilestone?.(scenario, m), log);
-        },
+        onStart,
+        onMilestone,
       });
       results[idx] = result;
       let points: Point[] = [];

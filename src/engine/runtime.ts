@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailureClass } from '../core/errors.ts';
 import { SyncprobeError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
@@ -11,6 +10,7 @@ import { newCorrelationId, referenceFor } from './correlation.ts';
 import { evaluateMilestone, scenarioStatus, type MilestoneObservation } from './evaluate.ts';
 import { awaitWindowMs, pollingDelay, type PollingSettings } from './poll.ts';
 import type { Milestone, ScenarioContext, ScenarioDefinition, Step } from './types.ts';
+import { pollWaits } from './wake.ts';
 
 export interface ScenarioRunOptions {
   definition: ScenarioDefinition;
@@ -251,10 +251,20 @@ class ScenarioRun {
     o.signal?.removeEventListener('abort', this.onAbort);
 
     // Cleanup runs with its own deadline, not the scenario's: an interrupted run must still undo what it did.
-    const cleanupSignal = AbortSignal.timeout(o.cleanupTimeoutMs);
-    const cctx = this.context(cleanupSignal);
+    // A controller and a timer cleared at the end rather than AbortSignal.timeout(), whose timer would
+    // stay behind for the whole deadline after every transaction.
+    const cleanupCtl = new AbortController();
+    const cleanupTimer = setTimeout(() => cleanupCtl.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), o.cleanupTimeoutMs).unref();
+    const cctx = this.context(cleanupCtl.signal);
     const actions: { name: string; ok: boolean; message?: string }[] = [];
-    const todo = [...this.undo.reverse(), ...(def.cleanup ?? []).map((s) => ({ name: s.name, action: (c: ScenarioContext) => s.run(c) }))];
+    const todo = [...this.undo.reverse()];
+    for (const s of def.cleanup ?? [])
+      todo.push({
+        name: s.name,
+        action(c: ScenarioContext) {
+          return s.run(c);
+        },
+      });
     for (const a of todo) {
       try {
         await a.action(cctx);
@@ -264,6 +274,7 @@ class ScenarioRun {
         this.log(`cleanup '${a.name}' failed: ${messageOf(err)}`);
       }
     }
+    clearTimeout(cleanupTimer);
     const { problems, results } = this;
     const cleanup: ScenarioResult['cleanup'] = {
       status: todo.length === 0 ? 'skipped' : actions.every((a) => a.ok) ? 'done' : 'failed',
@@ -449,7 +460,7 @@ async function pollMilestone(
       }
       const delay = Math.min(wait ?? pollingDelay(attempt, polling, slaMs), Math.max(1, deadline - now));
       attempt++;
-      await sleep(delay, undefined, { signal });
+      await pollWaits.sleep(delay, signal);
     }
   } catch (err) {
     if (!signal.aborted) throw err;
