@@ -29,8 +29,13 @@ function deps(over: Partial<JobDeps> = {}): JobDeps {
   return { config: loaded, overrides: { sandbox: env.systemsOverride }, runOverrides: { sla, polling: { initialMs: 10, maxMs: 50 } }, log: () => {}, ...over };
 }
 
+let runs = 0;
 async function runJob(jobs: ReturnType<typeof jobFactory>, p: ProbeDefinition, sink = new JsonLinesSink()): Promise<{ outcome: ProbeOutcome; sink: JsonLinesSink }> {
-  const ctx = { signal: new AbortController().signal, probe: p, runId: `${p.name}-1`, idempotencyKey: `${p.name}@test`, scheduledAt: new Date(), source: 'schedule' as const, sinks: [sink] };
+  // A slot of its own per run, as the daemon gives: the key names the transaction (its correlation id),
+  // so two runs sharing one would be the same order to the sandbox.
+  const n = ++runs;
+  const scheduledAt = new Date(Date.UTC(2026, 0, 1, 0, n));
+  const ctx = { signal: new AbortController().signal, probe: p, runId: `${p.name}-${n}`, idempotencyKey: `${p.name}@${scheduledAt.toISOString()}`, scheduledAt, source: 'schedule' as const, sinks: [sink] };
   return { outcome: await jobs(p)(ctx), sink };
 }
 
