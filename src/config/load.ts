@@ -39,6 +39,28 @@ export function findConfigFile(path?: string): string {
   return join(PACKAGE_ROOT, 'syncprobe.config.ts');
 }
 
+/**
+ * Imports a config or scenario module. A `.ts` file in a package that is not ESM (no
+ * `"type": "module"` beside it) is CommonJS to Node and can fail to load as ESM; it is then loaded
+ * through tsx's own importer, where its `export default` arrives one level down.
+ */
+async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    if (!/\.[cm]?tsx?$/.test(file)) throw err;
+    const { tsImport } = await import('tsx/esm/api');
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    } catch {
+      throw err;
+    }
+    const inner = mod.default as Record<string, unknown> | undefined;
+    return inner && typeof inner === 'object' && inner.__esModule ? inner : mod;
+  }
+}
+
 function scenarioFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
@@ -70,7 +92,7 @@ export async function loadConfig(path?: string, opts: LoadConfigOptions = {}): P
   if (!existsSync(file)) throw new ConfigError([{ file, field: '(file)', message: 'config file not found; pass --config FILE or create syncprobe.config.ts' }]);
   let raw: unknown;
   try {
-    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    const mod = (await importUserModule(file)) as { default?: unknown };
     raw = mod.default;
   } catch (err) {
     throw new ConfigError([{ file, field: '(module)', message: `could not be imported: ${(err as Error).message}` }]);
@@ -97,7 +119,7 @@ export async function loadConfig(path?: string, opts: LoadConfigOptions = {}): P
     for (const f of files) {
       let mod: Record<string, unknown>;
       try {
-        mod = (await import(pathToFileURL(f).href)) as Record<string, unknown>;
+        mod = (await importUserModule(f)) as Record<string, unknown>;
       } catch (err) {
         problems.push({ file: f, field: '(module)', message: `could not be imported: ${(err as Error).message}` });
         continue;
