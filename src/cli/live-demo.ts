@@ -119,8 +119,9 @@ export async function runLiveDemo(o: LiveDemoOptions): Promise<{ code: number; s
     if (!o.influx) return;
     try {
       await Promise.all(setup.sinks.map((s) => s.flush()));
-      const { computeKpis, renderKpiTable } = await import('../kpi/index.ts');
-      kpiHtml = renderKpiTable(await computeKpis({ influx: o.influx, env: o.environment, since: '1h' }), 'html');
+      const { applyConfigTargets, computeKpis, DEFAULT_TARGETS, renderKpiTable } = await import('../kpi/index.ts');
+      const targets = applyConfigTargets(DEFAULT_TARGETS, o.loaded.config.kpi?.targets, `${o.loaded.file}: kpi.targets`);
+      kpiHtml = renderKpiTable(await computeKpis({ influx: o.influx, env: o.environment, since: '1h', targets }), 'html');
     } catch (err) {
       log(`KPIs not computed: ${(err as Error).message}`);
     }

@@ -121,4 +121,9 @@ export interface SyncprobeConfig {
   /** Allowed difference between system-reported and observed latency before clock skew is suspected. */
   clockSkewToleranceMs?: number;
   sinks?: { influx?: string };
+  /**
+   * KPI targets overriding the defaults of `syncprobe kpi` and the status page, by section and field,
+   * e.g. `{ targets: { orderCreated: { min: 90, warnBelow: 95 } } }`; `--target` flags win over these.
+   */
+  kpi?: { targets?: Record<string, Record<string, number | string>> };
 }

@@ -128,6 +128,18 @@ export function validateConfig(raw: unknown, file: string): ConfigProblem[] {
     out.push({ file, field: 'scenarios', message: 'expected a directory or a list of scenario files' });
   if (c.clockSkewToleranceMs !== undefined && !(typeof c.clockSkewToleranceMs === 'number' && c.clockSkewToleranceMs >= 0))
     out.push({ file, field: 'clockSkewToleranceMs', message: 'expected a number of ms >= 0' });
+  if (c.kpi !== undefined) {
+    const k = c.kpi as unknown;
+    if (!isObj(k)) out.push({ file, field: 'kpi', message: 'expected { targets: { SECTION: { FIELD: VALUE } } }' });
+    else if (k.targets !== undefined) {
+      if (!isObj(k.targets)) out.push({ file, field: 'kpi.targets', message: 'expected { SECTION: { FIELD: VALUE } }, e.g. { orderCreated: { min: 90 } }' });
+      else
+        for (const [section, fields] of Object.entries(k.targets)) {
+          if (!isObj(fields)) out.push({ file, field: `kpi.targets.${section}`, message: 'expected an object of fields, e.g. { min: 90 }' });
+          else for (const [f, v] of Object.entries(fields)) if (typeof v !== 'number' && typeof v !== 'string') out.push({ file, field: `kpi.targets.${section}.${f}`, message: 'expected a number (or a milestone name)' });
+        }
+    }
+  }
   if (c.sinks?.influx !== undefined && checkUrl(c.sinks.influx)) out.push({ file, field: 'sinks.influx', message: 'expected an InfluxDB URL with the database in the path, e.g. http://127.0.0.1:8086/syncprobe' });
   return out;
 }

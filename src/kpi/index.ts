@@ -10,7 +10,7 @@ import type { KpiName, KpiReport, KpiTargets } from './types.ts';
 export * from './types.ts';
 export { evaluateKpis, judgeLower, judgeUpper } from './evaluate.ts';
 export { kpiQueries, toFigures, checkSince } from './queries.ts';
-export { DEFAULT_TARGETS, applyTargetOverrides, validateTargets } from './targets.ts';
+export { DEFAULT_TARGETS, applyConfigTargets, applyTargetOverrides, validateTargets } from './targets.ts';
 export { renderKpiTable, renderKpiHtml, renderKpiMarkdown } from './render.ts';
 
 export interface ComputeKpisOptions {

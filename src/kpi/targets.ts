@@ -37,6 +37,27 @@ export function applyTargetOverrides(base: KpiTargets, overrides: string[], wher
   return t;
 }
 
+/**
+ * Targets from the config file (`kpi.targets`: `{ SECTION: { FIELD: VALUE } }`) over `base`, with the
+ * same checks and messages as `--target`; `where` names the file and field.
+ */
+export function applyConfigTargets(base: KpiTargets, raw: unknown, where: string): KpiTargets {
+  if (raw === undefined) return base;
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const hint = `known keys: ${Object.entries(base).flatMap(([s, f]) => Object.keys(f).map((k) => `${s}.${k}`)).join(', ')}`;
+  if (!isObj(raw)) throw new UsageError('expected { SECTION: { FIELD: VALUE } }, e.g. { orderCreated: { min: 90 } }', where, hint);
+  const overrides: string[] = [];
+  for (const [section, fields] of Object.entries(raw)) {
+    if (!isObj(fields)) throw new UsageError(`${section}: expected an object of fields, e.g. { min: 90 }`, where, hint);
+    for (const [field, value] of Object.entries(fields)) {
+      if (!/^[A-Za-z]+$/.test(section) || !/^[A-Za-z]+$/.test(field)) throw new UsageError(`unknown KPI target '${section}.${field}'`, where, hint);
+      if (typeof value !== 'number' && typeof value !== 'string') throw new UsageError(`${section}.${field}: expected a number, got ${JSON.stringify(value)}`, where, hint);
+      overrides.push(`${section}.${field}=${value}`);
+    }
+  }
+  return applyTargetOverrides(base, overrides, where);
+}
+
 /** Every problem with the targets at once, so a person fixes them in one go. */
 export function validateTargets(t: KpiTargets, where = 'targets'): void {
   const problems: string[] = [];

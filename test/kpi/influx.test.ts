@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -216,6 +216,49 @@ test('syncprobe kpi: JSON on stdout, exit code from the verdicts, bad arguments 
   const noDbInUrl = (await run(process.execPath, [bin, 'kpi', '--influx', influx.url]).catch((e) => e)) as { code: number; stderr: string };
   assert.equal(noDbInUrl.code, 3);
   assert.match(noDbInUrl.stderr, /--influx: .*must name exactly one database/);
+});
+
+test('syncprobe kpi: targets from the config file (kpi.targets) over the defaults, flags over both; bad ones exit 3 naming the file and field', async (t) => {
+  const now = Date.now();
+  await write('cfg', results(now).flatMap((r) => scenarioToPoints(r)));
+  // No package.json here, as in a project that is not ESM: the .ts config must load all the same.
+  const dir = mkdtempSync(join(tmpdir(), 'syncprobe-kpi-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = (name: string, kpi: unknown) => {
+    const file = join(dir, `${name}.config.ts`);
+    const doc = { environments: { prod: { systems: { erp: { baseUrl: 'https://erp.example.test' } } } }, scenarios: [], sinks: { influx: influx.database('cfg') }, kpi };
+    writeFileSync(file, `export default ${JSON.stringify(doc)};\n`);
+    return file;
+  };
+  const kpi = (file: string, ...extra: string[]) =>
+    run(process.execPath, [bin, 'kpi', '--config', file, '--env', 'prod', '--kpi', 'release-to-allocation', '--json', ...extra]).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  // Allocation takes 60 s in these runs: the default warning margin (240 s) is far, the config's (50 s) is passed.
+  const strict = config('strict', { targets: { releaseToAllocation: { warnAt: 50_000 } } });
+  const fromConfig = await kpi(strict);
+  assert.equal(fromConfig.code, 1, fromConfig.stderr);
+  const doc = JSON.parse(fromConfig.stdout) as KpiReport;
+  assert.equal(doc.kpis[0]!.status, 'warning');
+  assert.match(doc.kpis[0]!.target, /300000/);
+  const flagWins = await kpi(strict, '--target', 'releaseToAllocation.warnAt=240000');
+  assert.equal(flagWins.code, 0, flagWins.stderr);
+
+  for (const [name, targets, pattern] of [
+    ['margin', { orderCreated: { min: 99 } }, /kpi\.targets.*orderCreated: need 0 <= min \(99\) <= warnBelow \(97\)/],
+    ['unknown', { orderCreated: { minimum: 90 } }, /kpi\.targets.*unknown KPI target 'orderCreated\.minimum'/],
+    ['shape', { orderCreated: 90 }, /kpi\.targets\.orderCreated.*expected an object of fields/],
+    ['value', { orderCreated: { min: true } }, /kpi\.targets\.orderCreated\.min.*expected a number/],
+  ] as const) {
+    const file = config(name, { targets });
+    const bad = await kpi(file);
+    assert.equal(bad.code, 3, `${name}: ${bad.stderr}`);
+    assert.equal(bad.stdout, '', name);
+    assert.ok(bad.stderr.includes(file), `${name} names the file: ${bad.stderr}`);
+    assert.match(bad.stderr, pattern);
+  }
 });
 
 function results(now: number): ScenarioResult[] {

@@ -2,7 +2,7 @@ import { UsageError } from '../../core/errors.ts';
 import { EXIT_CODE } from '../../core/status.ts';
 import { redact, redactDeep } from '../../core/redact.ts';
 import { parseCommandArgs, printJson } from '../args.ts';
-import { applyTargetOverrides, computeKpis, DEFAULT_TARGETS, KPI_NAMES, renderKpiMarkdown, type KpiName } from '../../kpi/index.ts';
+import { applyConfigTargets, applyTargetOverrides, computeKpis, DEFAULT_TARGETS, KPI_NAMES, renderKpiMarkdown, type KpiName } from '../../kpi/index.ts';
 
 const USAGE = 'usage: syncprobe kpi [--influx URL | --config F] [--env E] [--since 24h] [--kpi NAME]... [--target SECTION.FIELD=VALUE]... [--json]';
 
@@ -21,12 +21,13 @@ export default async function kpiCommand(argv: string[]): Promise<number> {
     if (!(KPI_NAMES as readonly string[]).includes(k)) throw new UsageError(`unknown KPI '${k}'`, '--kpi', `known: ${KPI_NAMES.join(', ')}`);
     return k as KpiName;
   });
-  const targets = applyTargetOverrides(DEFAULT_TARGETS, values.target ?? []);
+  // The config's targets (kpi.targets) over the defaults, then the flags over both.
+  const { loadConfig } = await import('../../engine/index.ts');
+  const loaded = await loadConfig(values.config, { skipScenarioFiles: true });
+  const targets = applyTargetOverrides(applyConfigTargets(DEFAULT_TARGETS, loaded.config.kpi?.targets, `${loaded.file}: kpi.targets`), values.target ?? []);
   let influx = values.influx;
   let where = '--influx';
   if (!influx) {
-    const { loadConfig } = await import('../../engine/index.ts');
-    const loaded = await loadConfig(values.config);
     influx = loaded.config.sinks?.influx;
     where = `${loaded.file}: sinks.influx`;
     if (!influx) throw new UsageError('no InfluxDB to read from', '--influx', `give --influx http://host:8086/DATABASE or set sinks.influx in ${loaded.file}\n  ${USAGE}`);
