@@ -4,7 +4,7 @@ import { UsageError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { loadPactDir, pactsForProvider, parsePactFile, statesOf, type PactFile, type PactInteraction } from './pacts.ts';
 import type { Problem } from '../core/status.ts';
-import { describeInteraction, interpretVerification, type InteractionReport, type PlannedInteraction, type VerifierJson } from './verify-report.ts';
+import { describeInteraction, interpretVerification, parseVerifierOutput, type InteractionReport, type PlannedInteraction, type VerifierJson } from './verify-report.ts';
 import { DEFAULT_PACTS_DIR, type ContractDocument } from './verify.ts';
 
 /**
@@ -154,16 +154,6 @@ export async function verifyMessageProvider(opts: MessageVerifyOptions, produce:
     passed: interactions.filter((i) => i.result === 'passed').length,
     failed: interactions.filter((i) => i.result !== 'passed').length,
   };
-}
-
-function parseVerifierOutput(out: unknown): VerifierJson {
-  if (out && typeof out === 'object') return out as VerifierJson;
-  const text = String(out ?? '');
-  try {
-    return JSON.parse(text) as VerifierJson;
-  } catch {
-    return { result: false, errors: [{ interaction: 'verification', mismatch: { type: 'error', message: redact(text.slice(0, 500)) || 'the Pact verifier did not run' } }] };
-  }
 }
 
 /** Messages between verifyMessageProviderIsolated and its child process. */

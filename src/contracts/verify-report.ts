@@ -152,3 +152,14 @@ export function describeInteraction(i: InteractionReport): string {
 function clip(s: string, n = 160): string {
   return s.length > n ? `${s.slice(0, n - 3)}...` : s;
 }
+
+/** The native verifier's JSON answer; anything else it printed becomes one error naming what it said. */
+export function parseVerifierOutput(out: unknown): VerifierJson {
+  if (out && typeof out === 'object') return out as VerifierJson;
+  const text = String(out ?? '');
+  try {
+    return JSON.parse(text) as VerifierJson;
+  } catch {
+    return { result: false, errors: [{ interaction: 'verification', mismatch: { type: 'error', message: redact(text.slice(0, 500)) || 'the Pact verifier did not run' } }] };
+  }
+}

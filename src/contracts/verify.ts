@@ -9,7 +9,7 @@ import { redact, registerSecret } from '../core/redact.ts';
 import type { CheckDocument } from '../core/status.ts';
 import { TokenSource, type ResolvedOAuth } from '../http/oauth.ts';
 import { isHttpInteraction, loadPactDir, pactsForProvider, parsePactFile, statesOf, type PactFile } from './pacts.ts';
-import { interpretVerification, type InteractionReport, type PlannedInteraction, type VerifierJson } from './verify-report.ts';
+import { interpretVerification, parseVerifierOutput, type InteractionReport, type PlannedInteraction, type VerifierJson } from './verify-report.ts';
 import { DEFAULT_CONTRACTS_DIR } from './schemas.ts';
 
 /**
@@ -263,16 +263,6 @@ export async function verifyProvider(opts: VerifyOptions): Promise<ContractDocum
   } finally {
     if (forwarder) await new Promise<void>((r) => forwarder!.close(() => r()));
     await dispatcher.close();
-  }
-}
-
-function parseVerifierOutput(out: unknown): VerifierJson {
-  if (out && typeof out === 'object') return out as VerifierJson;
-  const text = String(out ?? '');
-  try {
-    return JSON.parse(text) as VerifierJson;
-  } catch {
-    return { result: false, errors: [{ interaction: 'verification', mismatch: { type: 'error', message: redact(text.slice(0, 500)) || 'the Pact verifier did not run' } }] };
   }
 }
 
