@@ -1,13 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/index.ts';
 import { DEFAULT_PACTS_DIR } from '../../src/contracts/verify.ts';
+import { syncprobe as runSyncprobe } from '../support/cli.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
 let sb: Sandbox;
 let secret: string;
 let scratch: string;
@@ -22,17 +21,7 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/syncprobe.js', ...args], { cwd: root, env: { ...process.env, ERP_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runSyncprobe(args, { env: { ...process.env, ERP_SECRET: secret } });
 
 const erpArgs = () => [
   'check', 'contract',

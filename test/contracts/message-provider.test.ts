@@ -1,6 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +8,8 @@ import { destinationOf } from '../../sandbox/wms/published.ts';
 import { sandboxMessageProducer, type SandboxMessageProducer } from '../../sandbox/wms/message-producers.ts';
 import { verifyMessageProviderIsolated, type MessageProducer, type ProducedMessage } from '../../src/contracts/verify-messages.ts';
 import { DEFAULT_PACTS_DIR } from '../../src/contracts/verify.ts';
+import { syncprobe as runSyncprobe } from '../support/cli.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
 const ADJUSTMENT = 'an inventory adjustment published by a warehouse connector';
 const SHIPMENT = 'a shipment confirmation returned by the WMS';
 const OPTS = { provider: 'wms-events', producer: 'sandbox' };
@@ -48,17 +47,7 @@ async function waitForReversal(correlationId: string) {
   throw new Error(`no reversal published under ${correlationId}`);
 }
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/syncprobe.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runSyncprobe(args);
 
 test('destinationOf names the receiving service instead of its address', () => {
   const urls = { storefront: 'https://127.0.0.1:4001', middleware: 'https://127.0.0.1:4002', erp: 'https://127.0.0.1:4003', wms: '', notifications: '', oauth: '', edi: '' };
