@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, readdirSync, renameSync, rmSync, mkdirSync, 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
+import { makeConsumerPact, type ConsumerPact } from '@pact-foundation/pact-core';
 import { SchemaRegistry } from '../../src/contracts/schemas.ts';
 import { driftProblems } from '../../src/contracts/drift.ts';
 
@@ -266,6 +267,25 @@ function checkBody(registry: SchemaRegistry, system: string, method: string, pat
   if (v.findings.length) throw new Error(`the pact's example disagrees with schema ${v.schemaId}:\n  ${driftProblems(v.findings, `${system} ${method} ${path}`).map((p) => p.message).join('\n  ')}${breaking.length ? '' : ' (compatible)'}`);
 }
 
+let matchReader: ConsumerPact | undefined;
+
+/**
+ * Waits until the Pact mock server on `port` has recorded its expected request as matched, or
+ * `timeoutMs` passes. Pact core records a match on a task of its own after it has already answered
+ * the request (pact-foundation/pact-core-mock-server#13), so on a loaded machine executeTest can
+ * read the results before the match is in and report "expected but not received" for a request
+ * the mock demonstrably answered. A real mismatch never becomes matched: after the timeout Pact
+ * reports it as before.
+ */
+async function matchRecorded(port: number, timeoutMs = 5_000): Promise<void> {
+  // The FFI looks mock servers up by port; any consumer pact handle can ask.
+  matchReader ??= makeConsumerPact(CONSUMER, 'mock-server-reader', 4, 'error');
+  const deadline = Date.now() + timeoutMs;
+  while (!matchReader.mockServerMatchedSuccessfully(port) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function runHttp(provider: string, contracts: HttpContract[], dir: string, registry: SchemaRegistry): Promise<void> {
   const pact = new PactV4({ consumer: CONSUMER, provider, dir, logLevel: 'error' });
   for (const c of contracts) {
@@ -292,6 +312,7 @@ async function runHttp(provider: string, contracts: HttpContract[], dir: string,
         const res = await fetch(url, { method: c.method, headers, ...(c.body !== undefined ? { body: JSON.stringify(c.body) } : {}) });
         if (res.status !== c.status) throw new Error(`${c.description}: mock answered ${res.status}`);
         checkBody(registry, c.system, c.method, c.examplePath, await res.json());
+        await matchRecorded(mock.port);
       });
   }
 }
