@@ -32,6 +32,8 @@ export interface InfluxSinkOptions {
   maxConcurrentWrites?: number;
   /** A write not answered within this is treated as InfluxDB being unavailable (its points are spooled). */
   writeTimeoutMs?: number;
+  /** A /ping (at start and before replaying the spool) not answered within this means unreachable. Default: writeTimeoutMs, at most 2000. */
+  pingTimeoutMs?: number;
   /** First retry delay while spooling; doubles up to retryMaxMs. */
   retryIntervalMs?: number;
   retryMaxMs?: number;
@@ -78,7 +80,7 @@ export class InfluxSink implements Sink {
   readonly target: InfluxTarget;
   readonly spoolDir: string;
   readonly deadLetterFile: string;
-  private readonly opts: typeof DEFAULTS & { createDatabase: boolean };
+  private readonly opts: typeof DEFAULTS & { createDatabase: boolean; pingTimeoutMs?: number };
   private readonly pool: Pool;
   private readonly writePath: string;
   private readonly spool: Spool;
@@ -104,7 +106,7 @@ export class InfluxSink implements Sink {
     const where = options.where ?? '--influx';
     this.target = parseInfluxUrl(options.url, where);
     this.opts = { ...DEFAULTS, createDatabase: options.createDatabase ?? true };
-    for (const key of ['batchSize', 'flushIntervalMs', 'maxConcurrentWrites', 'writeTimeoutMs', 'retryIntervalMs', 'retryMaxMs', 'maxBufferedPoints'] as const) {
+    for (const key of ['batchSize', 'flushIntervalMs', 'maxConcurrentWrites', 'writeTimeoutMs', 'pingTimeoutMs', 'retryIntervalMs', 'retryMaxMs', 'maxBufferedPoints'] as const) {
       const v = options[key];
       if (v === undefined) continue;
       if (!Number.isInteger(v) || v < 1) throw new UsageError(`InfluxDB sink option ${key} must be a whole number >= 1, got ${v}`, where);
@@ -346,17 +348,18 @@ export class InfluxSink implements Sink {
 
   /** true when InfluxDB answers /ping, else the reason. */
   private async ping(): Promise<true | string> {
+    const timeoutMs = this.opts.pingTimeoutMs ?? Math.min(this.opts.writeTimeoutMs, 2000);
     try {
       const res = await this.pool.request({
         path: '/ping',
         method: 'GET',
         headers: this.headers({}),
-        signal: AbortSignal.timeout(Math.min(this.opts.writeTimeoutMs, 2000)),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       await res.body.dump();
       return res.statusCode === 204 || res.statusCode === 200 ? true : `HTTP ${res.statusCode}`;
     } catch (err) {
-      return describeTransport(err, Math.min(this.opts.writeTimeoutMs, 2000));
+      return describeTransport(err, timeoutMs);
     }
   }
 
