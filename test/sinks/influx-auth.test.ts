@@ -15,7 +15,7 @@ test('InfluxDB with authentication: user:pass@ in the URL writes; a wrong passwo
   const url = (password: string) => influx.database('secured').replace('http://', `http://admin:${encodeURIComponent(password)}@`);
   const point = (i: number) => ({ measurement: 'probe_seq', tags: {}, fields: { seq: i }, timestamp: 1_700_000_000_000 + i });
   const logs: string[] = [];
-  const options = { spoolDir, batchSize: 10, flushIntervalMs: 20, writeTimeoutMs: 15_000, retryIntervalMs: 50, log: (m: string) => logs.push(m) };
+  const options = { spoolDir, batchSize: 10, flushIntervalMs: 20, writeTimeoutMs: 15_000, pingTimeoutMs: 15_000, retryIntervalMs: 50, log: (m: string) => logs.push(m) };
 
   const wrong = new InfluxSink({ ...options, url: url('not-the-pw-55') });
   await wrong.start();

@@ -16,7 +16,7 @@ test('https InfluxDB: written when its CA is given; without it the TLS check fai
   const spoolDir = mkdtempSync(join(tmpdir(), 'syncprobe-tls-spool-'));
   t.after(() => rmSync(spoolDir, { recursive: true, force: true }));
   const logs: string[] = [];
-  const options = { url: influx.database('tls'), spoolDir, batchSize: 10, flushIntervalMs: 20, writeTimeoutMs: 5000, retryIntervalMs: 50, log: (m: string) => logs.push(m) };
+  const options = { url: influx.database('tls'), spoolDir, batchSize: 10, flushIntervalMs: 20, writeTimeoutMs: 10_000, pingTimeoutMs: 10_000, retryIntervalMs: 50, log: (m: string) => logs.push(m) };
   const point = (i: number) => ({ measurement: 'probe_seq', tags: {}, fields: { seq: i }, timestamp: 1_700_000_000_000 + i });
 
   const untrusting = new InfluxSink(options);
