@@ -30,8 +30,10 @@ async function onHand(warehouse: string): Promise<number> {
   return (await erp.request<{ onHand: number }>({ path: '/api/inventory/on-hand', query: { item: 'SKU-1001', warehouse } })).body.onHand;
 }
 
+/** Waits for a condition; the deadline only bounds a real failure. */
 async function eventually(fn: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     if (await fn()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
