@@ -31,7 +31,7 @@ after(async () => {
 test('KPIs from a real run: order scenarios against the sandbox, written by the engine through the InfluxDB sink', async () => {
   const loaded = await loadConfig();
   const prepared = await prepareEnvironment(loaded, 'sandbox', { reuse: sandbox });
-  const sink = new InfluxSink({ url: influx.database('run'), spoolDir, flushIntervalMs: 20, log: () => {} });
+  const sink = new InfluxSink({ url: influx.database('run'), spoolDir, flushIntervalMs: 20, writeTimeoutMs: 10_000, pingTimeoutMs: 10_000, log: () => {} });
   await sink.start();
   const scenarios = ['order-to-notification/b2b', 'order-to-notification/marketplace'];
   const milestones = ['middleware.delivered', 'erp.created', 'erp.released', 'wms.allocated', 'wms.shipped', 'erp.shipmentConfirmed', 'notifications.shipped'];

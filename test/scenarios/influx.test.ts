@@ -15,7 +15,7 @@ test('a run writes one milestone point per milestone and a scenario_run point to
   t.after(() => h.stop());
   const spool = mkdtempSync(join(tmpdir(), 'syncprobe-spool-'));
   t.after(() => rmSync(spool, { recursive: true, force: true }));
-  const sink = new SinkMultiplexer([new InfluxSink({ url: influx.database('syncprobe'), spoolDir: spool, flushIntervalMs: 100, log: () => {} })]);
+  const sink = new SinkMultiplexer([new InfluxSink({ url: influx.database('syncprobe'), spoolDir: spool, flushIntervalMs: 100, writeTimeoutMs: 10_000, pingTimeoutMs: 10_000, log: () => {} })]);
   await sink.start();
   const run = await h.run(['order-to-notification/b2b', 'stock-adjustment/WH-WEST'], { sinks: [sink] });
   await sink.stop();
