@@ -8,14 +8,15 @@ import { Daemon } from '../../src/scheduler/daemon.ts';
 import { IntervalTicks } from '../../src/scheduler/ticks.ts';
 import type { ProbeJob } from '../../src/scheduler/outcome.ts';
 import { startInfluxd } from '../support/influxd.ts';
-import { JsonLinesSink, probe, sleep } from './support.ts';
+import { until } from '../alerting/receiver.ts';
+import { JsonLinesSink, probe } from './support.ts';
 
 test('InfluxDB stopped for a while during a schedule, then started: every point produced is written, exactly', async (t) => {
   const influx = await startInfluxd();
   t.after(() => influx.stop());
   const spool = mkdtempSync(join(tmpdir(), 'sp-spool-'));
   t.after(() => rmSync(spool, { recursive: true, force: true }));
-  const sink = new InfluxSink({ url: influx.database('schedule'), batchSize: 50, flushIntervalMs: 20, writeTimeoutMs: 5000, retryIntervalMs: 50, retryMaxMs: 200, spoolDir: spool, log: () => {} });
+  const sink = new InfluxSink({ url: influx.database('schedule'), batchSize: 50, flushIntervalMs: 20, writeTimeoutMs: 10_000, pingTimeoutMs: 10_000, retryIntervalMs: 50, retryMaxMs: 200, spoolDir: spool, log: () => {} });
   const produced = new JsonLinesSink();
   let seq = 0;
   const job: ProbeJob = async ({ probe: p }) => ({
@@ -32,13 +33,17 @@ test('InfluxDB stopped for a while during a schedule, then started: every point 
     healthIntervalMs: 100,
     log: () => {},
   });
+  // Each phase lasts until enough happened in it, however slowly the machine runs the ticks.
+  const runs = () => produced.all().filter((p) => p.measurement === 'check_seq').length;
   await daemon.start();
-  await sleep(300);
+  await until(() => sink.stats().written >= 20, 30_000, 'points written before the outage');
   await influx.halt();
-  await sleep(400);
+  const atHalt = runs();
+  await until(() => sink.stats().mode === 'spooling' && runs() >= atHalt + 10, 30_000, 'runs during the outage, their points spooled');
   await influx.restart();
-  await sleep(300);
-  await daemon.stop(5000);
+  const atRestart = runs();
+  await until(() => sink.stats().mode === 'live' && runs() >= atRestart + 10, 30_000, 'the spool replayed and runs after the restart');
+  await daemon.stop(30_000);
 
   const count = async (measurement: string, field: string) => {
     const r = await influx.query(`SELECT count("${field}") FROM "${measurement}"`, 'schedule');
