@@ -45,8 +45,8 @@ async function deliver(t: { after: (fn: () => unknown) => void }, config: (url: 
   });
   outbox.start();
   outbox.enqueue(config(rx.url).name, n);
-  await until(() => rx.received.length === 1, 5000, 'delivery');
-  assert.ok(await outbox.drain(2000));
+  await until(() => rx.received.length === 1, 30_000, 'delivery');
+  assert.ok(await outbox.drain(30_000));
   return rx.received[0]!;
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 import { Outbox, backoffMs, DEFAULT_RETRY } from '../../src/alerting/outbox.ts';
 import { resolveChannels, type ChannelConfig } from '../../src/alerting/channels/registry.ts';
 import { Alerter } from '../../src/alerting/alerter.ts';
@@ -35,16 +36,19 @@ test('backoff grows exponentially, is capped, and has bounded jitter', () => {
 
 test('receiver down, outbox restarted, receiver up: every notification delivered exactly once, in order', async (t) => {
   const dir = tmp(t);
-  // find a free port, then leave it closed: the receiver is down
-  const probe = await startReceiver();
-  const port = probe.port;
-  await probe.close();
+  // The receiver is down: a listener that resets every connection (a network error, like a refused
+  // one) holds its port, so that nothing else (another test, or the outbox connecting to itself)
+  // takes the port before the receiver is back on it.
+  const down = net.createServer((s) => s.resetAndDestroy());
+  await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => down.close(() => r())));
+  const port = (down.address() as net.AddressInfo).port;
   const channels = channelsFor([{ name: 'hook', type: 'webhook', url: `http://127.0.0.1:${port}/in` }]);
 
   const first = new Outbox({ dir, channels, retry: { baseMs: 10, maxMs: 40 } });
   first.start();
   for (const id of ['a', 'b', 'c']) first.enqueue('hook', n(id));
-  await until(() => first.stats().retries >= 2, 5000, 'retries against the down receiver');
+  await until(() => first.stats().retries >= 2, 30_000, 'retries against the down receiver');
   assert.equal(first.stats().pending, 3);
   await first.stop();
 
@@ -53,9 +57,10 @@ test('receiver down, outbox restarted, receiver up: every notification delivered
   assert.equal(second.stats().pending, 3, 'pending notifications survive the restart');
   second.enqueue('hook', n('d'));
   second.start();
+  await new Promise<void>((r) => down.close(() => r()));
   const rx = await startReceiver(() => ({ status: 200 }), port);
   t.after(() => rx.close());
-  assert.ok(await second.drain(10_000), 'outbox drained');
+  assert.ok(await second.drain(30_000), 'outbox drained');
   assert.deepEqual(rx.received.map((r) => r.json.notification.id), ['a', 'b', 'c', 'd']);
   assert.deepEqual(readdirSync(join(dir, 'pending', 'hook')), []);
   assert.equal(second.stats().deadLettered, 0);
@@ -63,8 +68,12 @@ test('receiver down, outbox restarted, receiver up: every notification delivered
 
 test('a slow channel does not hold back another channel', async (t) => {
   const dir = tmp(t);
-  const slow = await startReceiver(() => ({ status: 200, delayMs: 1500 }));
+  // The slow receiver answers only once the fast channel has delivered: slow for as long as it takes.
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const slow = await startReceiver(() => ({ status: 200, hold: released }));
   const fast = await startReceiver();
+  t.after(() => release());
   t.after(() => Promise.all([slow.close(), fast.close()]));
   const channels = channelsFor([
     { name: 'slow', type: 'webhook', url: slow.url },
@@ -75,9 +84,11 @@ test('a slow channel does not hold back another channel', async (t) => {
   outbox.start();
   outbox.enqueue('slow', n('s1'));
   outbox.enqueue('fast', n('f1'));
-  await until(() => fast.received.length === 1, 5000, 'fast channel delivery');
+  await until(() => fast.received.length === 1, 30_000, 'fast channel delivery');
   assert.equal(outbox.stats().byChannel.slow!.pending, 1, 'slow channel still in flight when the fast one delivered');
-  assert.ok(await outbox.drain(5000));
+  assert.equal(slow.received.length, 1, 'the slow receiver has the request and has not answered');
+  release();
+  assert.ok(await outbox.drain(30_000));
   assert.equal(slow.received.length, 1);
 });
 
@@ -98,7 +109,7 @@ test('a refused notification (400) is dead-lettered with the reason and does not
   outbox.enqueue('hook', n('bad'));
   outbox.enqueue('hook', n('flaky'));
   outbox.enqueue('hook', n('good'));
-  assert.ok(await outbox.drain(5000));
+  assert.ok(await outbox.drain(30_000));
   assert.deepEqual(rx.received.map((r) => r.json.notification.id), ['flaky', 'good']);
   assert.equal(events[0], 'dead:bad');
   assert.equal(events.filter((e) => e === 'retry:flaky').length, 2);
@@ -150,7 +161,7 @@ test('alerter: routes by severity, resolves on the same channels, survives a res
   const res = alerter.observe({ ...base, source: 'schedule', results: [result('ok')] });
   assert.deepEqual(res.map((x) => x.kind), ['resolve']);
   assert.equal(res[0]!.incidentId, trig[0]!.incidentId);
-  assert.ok(await outbox.drain(5000));
+  assert.ok(await outbox.drain(30_000));
   const seen = rx.received.map((r) => `${r.path}:${r.path === '/pd' ? r.json.event_action : r.json.notification.kind}`);
   assert.deepEqual(seen.filter((s) => s.startsWith('/pd')), ['/pd:trigger', '/pd:resolve']);
   assert.deepEqual(seen.filter((s) => s.startsWith('/chat')), ['/chat:trigger', '/chat:trigger', '/chat:resolve']);

@@ -9,8 +9,12 @@ export interface Received {
   json: any;
 }
 
-/** A real HTTP receiver on 127.0.0.1 that records every request and answers with `respond`. */
-export async function startReceiver(respond: (r: Received, n: number) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200, body: 'ok' }), port = 0) {
+/**
+ * A real HTTP receiver on 127.0.0.1 that records every request and answers with `respond`. An
+ * answer with `hold` is sent once that promise settles: a receiver that is slow for exactly as long
+ * as the test needs, however slow the machine.
+ */
+export async function startReceiver(respond: (r: Received, n: number) => { status: number; body?: string; hold?: Promise<unknown> } = () => ({ status: 200, body: 'ok' }), port = 0) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -30,7 +34,7 @@ export async function startReceiver(respond: (r: Received, n: number) => { statu
         res.writeHead(answer.status, { 'content-type': 'text/plain' });
         res.end(answer.body ?? '');
       };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      if (answer.hold) void answer.hold.then(send, send);
       else send();
     });
   });
@@ -47,7 +51,8 @@ export async function startReceiver(respond: (r: Received, n: number) => { statu
   };
 }
 
-export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+/** Waits for a condition; the deadline only bounds a real failure, so it is generous. */
+export async function until(cond: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
