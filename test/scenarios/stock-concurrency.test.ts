@@ -1,21 +1,73 @@
-import { test, before, after, afterEach } from 'node:test';
+import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, describeRun, type Harness } from './support.ts';
+import { harness, describeRun, FAULT_SLA_MS, TEST_SLA, type Harness } from './support.ts';
 import { SystemClient } from '../../src/http/client.ts';
 import type { Reporter } from '../../src/core/outputs.ts';
 import type { MilestoneResult } from '../../src/core/result.ts';
 import type { LookupSpec } from '../../src/config/types.ts';
+import type { Hop, Latency } from '../../sandbox/latency.ts';
 
 /**
  * A real warehouse moves stock while the probe runs: receipts and counts of the same item in the
  * same warehouse, posted through the sandbox WMS as ordinary (non-synthetic) adjustments, land in the
  * ERP and on the storefront between the probe's baseline and its checks. None of that is a finding.
- * The sandbox hop delays are set per adjustment at the moment it is posted, which orders the postings.
+ * The order of the postings is set by holding the probe's own hops until the movements have landed
+ * (a Gate), not by delays: a stalled machine fires overdue timers in a bunch, whatever their delays.
  */
 const WH = 'WH-EAST';
 const SCENARIO = `stock-adjustment/${WH}`;
 
+/**
+ * Holds the next hops of a kind (the WMS publishing an adjustment, the middleware publishing an
+ * availability figure) until the test lets them go; they then happen as the sandbox would have
+ * done them. Everything else goes through with the sandbox's own delays.
+ */
+class Gate {
+  private readonly armed = new Map<Hop, number>();
+  private readonly held = new Map<Hop, Array<() => unknown>>();
+
+  constructor(private readonly latency: Latency) {
+    const own = latency.after.bind(latency);
+    latency.after = (hop: Hop, fn: () => unknown, extraMs = 0) => {
+      const n = this.armed.get(hop) ?? 0;
+      if (n === 0) return own(hop, fn, extraMs);
+      this.armed.set(hop, n - 1);
+      this.held.set(hop, [...(this.held.get(hop) ?? []), fn]);
+    };
+  }
+
+  /** Holds the next `count` hops of this kind. */
+  hold(hop: Hop, count = 1): void {
+    this.armed.set(hop, (this.armed.get(hop) ?? 0) + count);
+  }
+
+  heldCount(hop: Hop): number {
+    return this.held.get(hop)?.length ?? 0;
+  }
+
+  /** Lets what is held of this kind happen now, and stops holding the next ones. */
+  release(hop: Hop): void {
+    this.armed.delete(hop);
+    for (const fn of this.held.get(hop) ?? []) this.latency.afterMs(0, fn);
+    this.held.delete(hop);
+  }
+
+  /** Drops what is held of this kind: a publication that is lost, never delivered. */
+  drop(hop: Hop): void {
+    this.armed.delete(hop);
+    this.held.delete(hop);
+  }
+
+  /** Lets everything held go, and the sandbox its own way again. */
+  open(): void {
+    for (const hop of [...this.held.keys()]) this.release(hop);
+    this.armed.clear();
+    delete (this.latency as { after?: unknown }).after;
+  }
+}
+
 let h: Harness;
+let gate: Gate;
 let wms: SystemClient;
 let erp: SystemClient;
 let sf: SystemClient;
@@ -26,8 +78,11 @@ before(async () => {
   const probe = h.sandbox.clients.find((c) => c.clientId === 'syncprobe-probe')!;
   erp = new SystemClient({ name: 'erp', baseUrl: h.sandbox.services.erp, caPem: h.sandbox.caPem, lookups: {}, auth: { tokenUrl: h.sandbox.oauth.tokenEndpoint, clientId: probe.clientId, clientSecret: probe.clientSecret!, resource: h.sandbox.oauth.resource, scope: 'erp:read erp:write' } });
 });
+beforeEach(() => {
+  gate = new Gate(h.sandbox.latency);
+});
 afterEach(async () => {
-  h.sandbox.latency.set({ hops: { 'inventory.publish': 5, 'storefront.availability': 5 } });
+  gate.open();
   await quiet();
 });
 after(async () => {
@@ -67,23 +122,32 @@ async function available(): Promise<number> {
   return r.body.warehouses.find((w) => w.warehouse === WH)!.available;
 }
 
-/** Every movement published: the storefront shows the ERP on-hand again. */
-async function quiet(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await available()) === (await onHand())) return;
+/** Waits for a condition; the deadline only bounds a real failure. */
+async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    if (await cond()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  assert.fail('the storefront never caught up with the ERP on-hand');
+  assert.fail(`never: ${what}`);
 }
 
+/** Every movement published: the storefront shows the ERP on-hand again. */
+function quiet(): Promise<void> {
+  return until('the storefront caught up with the ERP on-hand', async () => (await available()) === (await onHand()));
+}
+
+const happened = (correlationId: string, event: string) => h.sandbox.truth.events({ correlationId, event }).length > 0;
+/** The ERP has posted the adjustment of that transaction. */
+const postedInErp = (correlationId: string) => until(`the ERP posting of ${correlationId}`, () => happened(correlationId, 'erp.onHandUpdated'));
+
 /** Runs a hook when a milestone of the scenario is reported, and keeps its promise so the test can await it. */
-function hooks(on: Record<string, () => Promise<unknown>>): Reporter & { done(): Promise<unknown> } {
+function hooks(on: Record<string, (correlationId: string) => Promise<unknown>>): Reporter & { done(): Promise<unknown> } {
   const running: Promise<unknown>[] = [];
   return {
     name: 'stock-movements',
-    onMilestone: (_s, m: MilestoneResult) => {
+    onMilestone: (s, m: MilestoneResult) => {
       const fn = on[m.name];
-      if (fn) running.push(fn());
+      if (fn) running.push(fn(s.correlationId));
     },
     done: () => Promise.all(running),
   };
@@ -102,17 +166,21 @@ test('a receipt lands in the ERP between the baseline and our posting, a cycle c
   const started = Date.now();
   const before = await onHand();
   const moves: Record<string, string> = {};
-  // Ours waits 400 ms in the WMS before it is published; each movement is published at once.
-  h.sandbox.latency.set({ hops: { 'inventory.publish': 400 } });
+  // Ours is held in the WMS until the receipt is in the ERP, our reversal until the count is.
+  gate.hold('inventory.publish');
   const hook = hooks({
     'wms.adjusted': async () => {
-      h.sandbox.latency.set({ hops: { 'inventory.publish': 5 } });
+      await until('our adjustment held in the WMS', () => gate.heldCount('inventory.publish') === 1);
       moves.receipt = await movement(7);
-      h.sandbox.latency.set({ hops: { 'inventory.publish': 400 } });
+      await postedInErp(moves.receipt);
+      gate.release('inventory.publish');
+      gate.hold('inventory.publish');
     },
     'wms.reversed': async () => {
-      h.sandbox.latency.set({ hops: { 'inventory.publish': 5 } });
+      await until('our reversal held in the WMS', () => gate.heldCount('inventory.publish') === 1);
       moves.count = await movement(-3);
+      await postedInErp(moves.count);
+      gate.release('inventory.publish');
     },
   });
   const r = await h.run([SCENARIO], { reporters: [hook] });
@@ -137,19 +205,27 @@ test('a receipt lands in the ERP between the baseline and our posting, a cycle c
 });
 
 /**
- * Our publication to the storefront takes 400 ms; a movement posted once our posting is seen is
+ * Our publication to the storefront is held; a movement posted once our posting is seen is
  * published at once, so the storefront shows the balance after the movement before it shows ours.
  */
-async function movementPublishedFirst(): Promise<{ r: Awaited<ReturnType<Harness['run']>>; moved: string; lookups: { lookup?: string; url: string }[] }> {
+async function movementPublishedFirst(consulted = 'inventoryLedger'): Promise<{ r: Awaited<ReturnType<Harness['run']>>; moved: string; lookups: { lookup?: string; url: string }[] }> {
   let moved = '';
   const lookups: { lookup?: string; url: string }[] = [];
-  h.sandbox.latency.set({ hops: { 'storefront.availability': 400 } });
+  const reads = () => lookups.filter((x) => x.lookup === consulted).length;
+  gate.hold('storefront.availability');
   const hook = hooks({
-    'erp.onHandUpdated': async () => {
-      h.sandbox.latency.set({ hops: { 'storefront.availability': 5 } });
+    'erp.onHandUpdated': async (ours) => {
+      const readsBefore = reads();
+      await until('our storefront figure held', () => gate.heldCount('storefront.availability') === 1);
       moved = await movement(11);
+      await until(`the storefront figure after ${moved}`, () => happened(moved, 'storefront.availabilityUpdated'));
+      // The scenario has seen that figure and looked it up in the ERP before ours comes.
+      await until(`an ERP ${consulted} read for the storefront figure after ${moved}`, () => reads() > readsBefore);
       // The reversal is published after our late (by then stale) figure has reached the storefront.
-      h.sandbox.latency.set({ hops: { 'inventory.publish': 400 } });
+      gate.hold('inventory.publish');
+      gate.release('storefront.availability');
+      await until(`our own storefront figure`, () => happened(ours, 'storefront.availabilityUpdated'));
+      gate.release('inventory.publish');
     },
   });
   const r = await h.run([SCENARIO], { reporters: [hook], observers: [(x) => void (x.system === 'erp' && lookups.push({ lookup: x.lookup, url: x.url }))] });
@@ -189,8 +265,7 @@ test('an ERP described without a balance per posting, without a stock ledger, or
   try {
     for (const [name, lookups, used] of variants) {
       erpSystem.lookups = lookups;
-      const { r, lookups: seen } = await movementPublishedFirst();
-      h.sandbox.latency.set({ hops: { 'inventory.publish': 5, 'storefront.availability': 5 } });
+      const { r, lookups: seen } = await movementPublishedFirst(used);
       await quiet();
       assertAllMet(r);
       // Besides the baseline read, the storefront figure sent the scenario to the ERP.
@@ -220,17 +295,24 @@ test('two stock scenarios of the same warehouse at once (repeat 2, concurrency 2
   assert.equal(await onHand(), before, 'net stock change zero');
 });
 
-/** Our publication is held past the await window; meanwhile something else writes a figure the ERP never had. */
+/**
+ * Our publication never reaches the storefront (held, then dropped as lost); meanwhile something
+ * else writes a figure the ERP never had. The storefront milestones are awaited for the short fault
+ * SLA; the ones before them keep the ordinary ones.
+ */
 async function foreignFigure() {
-  h.sandbox.latency.set({ hops: { 'storefront.availability': 2500 } });
+  gate.hold('storefront.availability');
   const hook = hooks({
     'erp.onHandUpdated': () => sf.request({ method: 'POST', path: '/api/internal/availability', body: { sku: 'SKU-1001', warehouse: WH, available: 99_999 } }),
   });
-  const r = await h.run([SCENARIO], { reporters: [hook] });
+  const short = ['storefront.availabilityUpdated', 'erp.onHandReversed', 'storefront.availabilityReversed'];
+  const r = await h.run([SCENARIO], { reporters: [hook], sla: { ...TEST_SLA, ...Object.fromEntries(short.map((m) => [m, FAULT_SLA_MS])) } });
   await hook.done();
   const s = r.scenarios[0]!;
-  // Both held publications (the adjustment's and the cleanup reversal's) land before the next test.
-  for (let i = 0; i < 400 && h.sandbox.truth.events({ correlationId: s.correlationId, event: 'storefront.availabilityUpdated' }).length < 2; i++) await new Promise((res) => setTimeout(res, 25));
+  // The cleanup reversal's publication lands (the ERP on-hand again) before the next test; ours is lost.
+  await until('the publication of the reversal', () => happened(s.correlationId, 'storefront.availabilityUpdated'));
+  assert.equal(gate.heldCount('storefront.availability'), 1, 'our own publication was held all along');
+  gate.drop('storefront.availability');
   assert.equal(s.status, 'critical', describeRun(r));
   assert.equal(s.milestones.find((x) => x.name === 'erp.onHandUpdated')!.status, 'met', 'the ERP posting itself is right');
   assert.equal(s.cleanup?.status, 'done', 'the adjustment is reversed all the same');
