@@ -80,9 +80,20 @@ export class Latency {
     this.afterMs(this.delayOf(hop, extraMs), fn);
   }
 
-  afterMs(ms: number, fn: () => unknown): void {
+  /**
+   * Runs fn once at least `ms` have passed on the wall clock the ground truth is stamped with. A
+   * Node timer counts from the event loop's cached time, which lags the wall clock by however long
+   * the current turn of the loop has run, so it can fire early by that much: an early timer waits
+   * out the rest.
+   */
+  afterMs(ms: number, fn: () => unknown, dueAt = Date.now() + ms): void {
     const t = setTimeout(() => {
       this.timers.delete(t);
+      const early = dueAt - Date.now();
+      if (early > 0) {
+        this.afterMs(early, fn, dueAt);
+        return;
+      }
       try {
         const r = fn();
         if (r instanceof Promise) r.catch((err) => this.onError(err));
