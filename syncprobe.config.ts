@@ -58,12 +58,16 @@ export default defineConfig({
     sandbox: {
       sandbox: { erpVersion: 'v1', latencyMs: 200 },
       systems: { ...referenceSystems('v1'), edi: ediSystem() },
+      // The notification webhooks arrive here (any free port on loopback).
+      inbox: {},
       sla: SANDBOX_SLA,
       polling: { initialMs: 25, maxMs: 500 },
     },
     'sandbox-v2': {
       sandbox: { erpVersion: 'v2', latencyMs: 200 },
       systems: { ...referenceSystems('v2'), edi: ediSystem() },
+      // The notification webhooks arrive here (any free port on loopback).
+      inbox: {},
       sla: SANDBOX_SLA,
       polling: { initialMs: 25, maxMs: 500 },
     },

@@ -62,6 +62,8 @@ export const FAULTS: Record<string, FaultDef> = {
   'erp.duplicateOrders': { value: '', effect: 'every delivery creates two sales orders', parse: none },
   'wms.confirmationBacklog': { value: '', effect: 'ASNs never returned to the ERP', parse: none },
   'erp.negativeInventory': { value: '', effect: 'on-hand goes negative after an adjustment', parse: none },
+  'notifications.webhooksStopped': { value: '', effect: 'notifications are sent, their webhooks are not', parse: none },
+  'notifications.webhookSecretRotated': { value: '', effect: 'webhooks are signed with a rotated secret the subscriber does not have', parse: none },
   'http.errors': {
     value: '<service>:<rate 0..1>',
     effect: 'that share of requests to the service answer 500',

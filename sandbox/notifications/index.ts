@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { idGenerator, type ServiceContext } from '../context.ts';
 import { HttpError, Router, iso, requireObject } from '../http/server.ts';
 
@@ -14,17 +15,80 @@ interface Notification {
 
 const TYPES = ['order_confirmed', 'order_shipped'] as const;
 
+/**
+ * A webhook subscription: every notification of the given types is POSTed to `url` as
+ * `{event, notification}` with X-Correlation-Id and, when a secret is set,
+ * `X-Signature-SHA256: sha256=<hex HMAC-SHA256 of the body>`. A delivery that fails (transport
+ * error or not 2xx) is retried after 0.5, 1 and 2 s, then given up.
+ */
+interface Subscription {
+  id: string;
+  url: string;
+  events: Notification['type'][];
+  secret: string | null;
+  createdAt: number;
+}
+
+interface DeliveryAttempt {
+  subscription: string;
+  notification: string;
+  correlationId: string;
+  event: Notification['type'];
+  attempt: number;
+  /** HTTP status of the answer; 0: no answer (refused, timed out). */
+  status: number;
+  error?: string;
+  at: number;
+}
+
+const RETRY_MS = [500, 1000, 2000];
+const KEPT_ATTEMPTS = 500;
+
 export class NotificationsService {
   private readonly byCorrelation = new Map<string, Notification[]>();
   private readonly byOrderRef = new Map<string, Notification[]>();
   private readonly ids = idGenerator('NT-');
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly subIds = idGenerator('WH-', 1, 4);
+  private readonly attempts: DeliveryAttempt[] = [];
 
   constructor(private readonly ctx: ServiceContext) {}
 
+  /** Clears notifications and the delivery log; subscriptions are configuration and stay. */
   reset(): void {
     this.byCorrelation.clear();
     this.byOrderRef.clear();
     this.ids.reset();
+    this.attempts.length = 0;
+  }
+
+  private deliver(n: Notification): void {
+    if (this.ctx.faults.has('notifications.webhooksStopped')) return;
+    for (const sub of this.subscriptions.values()) if (sub.events.includes(n.type)) this.ctx.latency.afterMs(0, () => this.attempt(sub, n, 1));
+  }
+
+  private async attempt(sub: Subscription, n: Notification, attempt: number): Promise<void> {
+    if (!this.subscriptions.has(sub.id)) return;
+    const body = JSON.stringify({ event: n.type, notification: render(n) });
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-correlation-id': n.correlationId, 'x-webhook-id': sub.id, 'x-delivery-attempt': String(attempt) };
+    if (sub.secret) {
+      // A rotated secret on the sender's side: the subscriber still checks against the old one.
+      const secret = this.ctx.faults.has('notifications.webhookSecretRotated') ? `${sub.secret}-rotated` : sub.secret;
+      headers['x-signature-sha256'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    }
+    const rec: DeliveryAttempt = { subscription: sub.id, notification: n.id, correlationId: n.correlationId, event: n.type, attempt, status: 0, at: Date.now() };
+    try {
+      const res = await fetch(sub.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(5000) });
+      rec.status = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+    } catch (err) {
+      rec.error = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+    }
+    this.attempts.push(rec);
+    if (this.attempts.length > KEPT_ATTEMPTS) this.attempts.splice(0, this.attempts.length - KEPT_ATTEMPTS);
+    const ok = rec.status >= 200 && rec.status < 300;
+    if (ok) this.ctx.truth.record(n.correlationId, 'notifications.webhookDelivered', 'notifications', `${sub.id}/${n.id}`, rec.at);
+    else if (attempt <= RETRY_MS.length) this.ctx.latency.afterMs(RETRY_MS[attempt - 1]!, () => this.attempt(sub, n, attempt + 1));
   }
 
   routes(): Router {
@@ -46,7 +110,34 @@ export class NotificationsService {
       push(this.byOrderRef, n.orderRef, n);
       if (n.erpOrderNumber && n.erpOrderNumber !== n.orderRef) push(this.byOrderRef, n.erpOrderNumber, n);
       this.ctx.truth.record(n.correlationId, n.type === 'order_confirmed' ? 'notifications.confirmed' : 'notifications.shipped', 'notifications', n.id, n.sentAt);
+      this.deliver(n);
       return { status: 201, json: render(n) };
+    });
+    r.post('/api/webhooks', (req) => {
+      const b = requireObject(req.body, 'POST /api/webhooks');
+      let url: URL;
+      try {
+        url = new URL(String(b.url ?? ''));
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+      } catch {
+        throw new HttpError(400, 'invalid_request', "field 'url' must be the http(s) URL to post notifications to");
+      }
+      const events = b.events === undefined ? [...TYPES] : b.events;
+      if (!Array.isArray(events) || events.length === 0 || events.some((e) => !(TYPES as readonly unknown[]).includes(e)))
+        throw new HttpError(400, 'invalid_request', `field 'events' must be a non-empty list of ${TYPES.join(', ')}`);
+      if (b.secret !== undefined && (typeof b.secret !== 'string' || b.secret.length < 16)) throw new HttpError(400, 'invalid_request', "field 'secret' must be a string of at least 16 characters");
+      const sub: Subscription = { id: this.subIds.next(), url: url.toString(), events: events as Notification['type'][], secret: (b.secret as string | undefined) ?? null, createdAt: Date.now() };
+      this.subscriptions.set(sub.id, sub);
+      return { status: 201, json: renderSub(sub) };
+    });
+    r.get('/api/webhooks', () => ({ json: { items: [...this.subscriptions.values()].map(renderSub) } }));
+    r.delete('/api/webhooks/:id', (req) => {
+      if (!this.subscriptions.delete(req.params.id!)) throw new HttpError(404, 'not_found', `no webhook subscription ${req.params.id}`);
+      return { status: 204 };
+    });
+    r.get('/api/webhook-deliveries', (req) => {
+      const cid = req.query.get('correlationId');
+      return { json: { items: this.attempts.filter((a) => !cid || a.correlationId === cid).map((a) => ({ ...a, at: iso(a.at) })) } };
     });
     r.get('/api/notifications', (req) => {
       const cid = req.query.get('correlationId');
@@ -68,4 +159,9 @@ function push<T>(m: Map<string, T[]>, k: string, v: T): void {
 
 function render(n: Notification) {
   return { id: n.id, type: n.type, recipient: n.recipient, orderRef: n.orderRef, erpOrderNumber: n.erpOrderNumber, correlationId: n.correlationId, sentAt: iso(n.sentAt) };
+}
+
+/** A subscription as the API shows it: whether it is signed, never the secret. */
+function renderSub(s: Subscription) {
+  return { id: s.id, url: s.url, events: s.events, signed: s.secret !== null, createdAt: iso(s.createdAt) };
 }

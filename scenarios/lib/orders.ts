@@ -175,6 +175,8 @@ export function orderToNotification(spec: OrderScenarioSpec): ScenarioDefinition
       system: 'notifications',
       from: 'wms.shipped',
       timestamp: 'sentAt',
+      // By the notification webhook where the environment receives it, by the notifications API elsewhere.
+      push: { webhook: 'notificationSent', until: (rs) => rs.find((r) => r.type === 'order_shipped') },
       poll: { lookup: 'notifications', params: (ctx) => ({ correlationId: ctx.correlationId }), until: (rs) => rs.find((r) => r.type === 'order_shipped') },
     },
   ];

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { UsageError } from '../core/errors.ts';
 import type { LoadedConfig, SystemOverride } from '../engine/index.ts';
 import type { Sandbox, SandboxOptions } from '../../sandbox/index.ts';
@@ -41,10 +42,19 @@ export function sandboxOverrides(sb: Sandbox, systems: string[]): Record<string,
     if (name !== 'oauth' && typeof services[name] === 'string') out[name] = { baseUrl: services[name], caPem: sb.caPem };
     else if (name === 'housekeeping') out[name] = { baseUrl: sb.admin, caPem: sb.caPem };
   }
+  // The signing secret of the notifications webhooks: the sandbox learns it when the inbox subscribes.
+  if (out.notifications) out.notifications.webhookSecret = webhookSecretOf(sb);
   if (out.erp && probe?.clientSecret) {
     out.erp.auth = { tokenUrl: sb.oauth.tokenEndpoint, clientId: probe.clientId, clientSecret: probe.clientSecret, resource: sb.oauth.resource, scope: 'erp:read erp:write' };
   }
   return out;
+}
+
+const webhookSecrets = new WeakMap<Sandbox, string>();
+function webhookSecretOf(sb: Sandbox): string {
+  let s = webhookSecrets.get(sb);
+  if (!s) webhookSecrets.set(sb, (s = randomBytes(24).toString('base64url')));
+  return s;
 }
 
 export async function prepareEnvironment(loaded: LoadedConfig, environment: string, opts: PrepareOptions = {}): Promise<PreparedEnvironment> {

@@ -10,6 +10,7 @@ import type { Notification } from '../alerting/types.ts';
 import { IntervalTicks, type DaemonSnapshot, type ProbeDefinition } from '../scheduler/index.ts';
 import { startStatusPage, type FaultControls } from '../status/server.ts';
 import { setUpDaemon } from './daemon-setup.ts';
+import { closeInboxes } from '../engine/inbox.ts';
 
 /**
  * The continuous demo: the embedded sandbox, every probe of probes/ on a short schedule, alerts
@@ -151,6 +152,7 @@ export async function runLiveDemo(o: LiveDemoOptions): Promise<{ code: number; s
     });
     log('stopping: running probes clean up, sinks flush');
     const report = await setup.daemon.stop(setup.settings.shutdownDeadlineMs ?? 30_000);
+    await closeInboxes();
     const snapshot = setup.daemon.snapshot();
     for (const p of snapshot.probes) {
       log(`  ${(p.lastRun?.status ?? 'no run').padEnd(8)} ${p.name.padEnd(24)} runs ${p.runs}${p.lastRun?.status !== 'ok' && p.lastRun?.results.find((r) => r.status !== 'ok')?.reason ? `  ${p.lastRun.results.find((r) => r.status !== 'ok')!.reason}` : ''}`);

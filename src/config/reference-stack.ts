@@ -182,6 +182,24 @@ export function referenceNotifications(): SystemConfig {
         schema: 'notifications/list',
       },
     },
+    // Every notification is also POSTed to the inbox, signed; the inbox subscribes when it starts.
+    webhooks: {
+      notificationSent: {
+        path: '/hooks/notifications',
+        fields: {
+          id: 'notification.id',
+          type: 'notification.type',
+          recipient: 'notification.recipient',
+          orderRef: 'notification.orderRef',
+          erpOrderNumber: 'notification.erpOrderNumber',
+          correlationId: 'notification.correlationId',
+          sentAt: time('notification.sentAt'),
+        },
+        signature: { header: 'X-Signature-SHA256', prefix: 'sha256=', secretEnv: 'SYNCPROBE_NOTIFICATIONS_WEBHOOK_SECRET' },
+        schema: 'notifications/webhook',
+        subscribe: { path: '/api/webhooks', body: { url: '{url}', events: ['order_shipped'], secret: '{secret}' }, idField: 'id', unsubscribePath: '/api/webhooks/{id}' },
+      },
+    },
   };
 }
 

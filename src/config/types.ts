@@ -49,6 +49,53 @@ export interface LookupSpec {
   schema?: string;
 }
 
+/**
+ * A webhook the system sends to syncprobe's inbox (see EnvironmentConfig.inbox): where it arrives,
+ * how to read it (like a lookup's answer), how it is signed, and optionally how to subscribe to it
+ * through the system's own API. Milestones observe it with `push: { webhook, until }`.
+ */
+export interface WebhookSpec {
+  /** Path on the inbox the system posts to, e.g. '/hooks/notifications'. Unique in the environment. */
+  path: string;
+  /** Dot path to the array of records in the body; absent means the body is a single record. */
+  items?: string;
+  /** Normalized field name -> where the payload keeps it. `correlationId` ties it to a transaction. */
+  fields: Record<string, FieldSpec>;
+  lines?: { path: string; fields: Record<string, FieldSpec> };
+  /** Header with the correlation id when no record field `correlationId` holds it. Default X-Correlation-Id. */
+  correlationHeader?: string;
+  /** HMAC-SHA256 of the raw body with a shared secret read from an environment variable. */
+  signature?: {
+    header: string;
+    secretEnv: string;
+    /** Text before the digest in the header, e.g. 'sha256='. */
+    prefix?: string;
+    encoding?: 'hex' | 'base64';
+  };
+  /** JSON Schema id the body is validated against (drift on webhooks, like on lookups). */
+  schema?: string;
+  /**
+   * Subscribe when the inbox starts and unsubscribe when it stops, through the system's API.
+   * `{url}` and `{secret}` in the body are replaced by the inbox URL of this webhook and the signing
+   * secret; `{id}` in the unsubscribe path by `idField` of the subscribe answer.
+   */
+  subscribe?: { method?: 'POST' | 'PUT'; path: string; body: Record<string, unknown>; idField?: string; unsubscribePath?: string };
+}
+
+/** The harness's webhook inbox: an HTTP listener the systems post their webhooks to. */
+export interface InboxConfig {
+  /** Address to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port. Default 0 (any free port). */
+  port?: number;
+  /** The URL the systems post to, when they reach the inbox through a proxy or another name (TLS ends there). */
+  publicUrl?: string;
+  /** How long a delivery is kept for a milestone that is not awaited yet, ms. Default 1 hour. */
+  retainMs?: number;
+  /** Deliveries kept at most (oldest dropped first). Default 10,000. */
+  maxDeliveries?: number;
+}
+
 export interface RequestBudget {
   /** Sustained requests per second to this system from one syncprobe process. */
   requestsPerSecond?: number;
@@ -69,6 +116,8 @@ export interface SystemConfig {
   requestTimeoutMs?: number;
   budget?: RequestBudget;
   lookups?: Record<string, LookupSpec>;
+  /** Webhooks this system sends to the environment's inbox. */
+  webhooks?: Record<string, WebhookSpec>;
   /** Free-form values scenarios read for this system (e.g. channel paths, the ERP version). */
   settings?: Record<string, unknown>;
 }
@@ -94,6 +143,8 @@ export interface EnvironmentConfig {
   /** Per-milestone SLA overrides for this environment, ms. */
   sla?: Record<string, number>;
   polling?: PollingConfig;
+  /** The webhook inbox; started for a run when a selected scenario awaits a webhook of a system here. */
+  inbox?: InboxConfig;
   /** Values scenarios read (channels enabled, warehouses, items to use). */
   settings?: Record<string, unknown>;
 }

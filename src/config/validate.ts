@@ -1,5 +1,5 @@
 import type { ConfigProblem } from './errors.ts';
-import type { LookupSpec, SyncprobeConfig } from './types.ts';
+import type { LookupSpec, SyncprobeConfig, WebhookSpec } from './types.ts';
 import type { ScenarioDefinition } from '../engine/types.ts';
 
 /**
@@ -47,6 +47,36 @@ function checkLookup(l: unknown, field: string, file: string, out: ConfigProblem
   }
   if (lk.query !== undefined && (!isObj(lk.query) || Object.values(lk.query).some((v) => typeof v !== 'string')))
     out.push({ file, field: `${field}.query`, message: "expected an object of string templates, e.g. { externalReference: '{reference}' }" });
+}
+
+function checkWebhook(w: unknown, field: string, file: string, out: ConfigProblem[]): void {
+  if (!isObj(w)) {
+    out.push({ file, field, message: "expected a webhook { path, fields, signature?, subscribe? }" });
+    return;
+  }
+  const wh = w as Partial<WebhookSpec>;
+  if (!isStr(wh.path) || !wh.path.startsWith('/')) out.push({ file, field: `${field}.path`, message: "expected the path on the inbox, starting with '/', e.g. '/hooks/notifications'" });
+  if (wh.items !== undefined && typeof wh.items !== 'string') out.push({ file, field: `${field}.items`, message: "expected a dot path to the array of records, e.g. 'events'" });
+  if (!isObj(wh.fields)) out.push({ file, field: `${field}.fields`, message: 'expected an object mapping field names to paths in the payload (correlationId ties a delivery to its transaction)' });
+  else checkFields(wh.fields, `${field}.fields`, file, out);
+  if (wh.lines !== undefined) {
+    if (!isObj(wh.lines) || !isStr(wh.lines.path) || !isObj(wh.lines.fields)) out.push({ file, field: `${field}.lines`, message: 'expected { path, fields }' });
+    else checkFields(wh.lines.fields, `${field}.lines.fields`, file, out);
+  }
+  if (wh.correlationHeader !== undefined && !isStr(wh.correlationHeader)) out.push({ file, field: `${field}.correlationHeader`, message: 'expected a header name, e.g. X-Correlation-Id' });
+  if (wh.signature !== undefined) {
+    const sg = wh.signature as unknown as Record<string, unknown>;
+    if (!isObj(sg) || !isStr(sg.header)) out.push({ file, field: `${field}.signature.header`, message: 'expected the name of the header that carries the HMAC-SHA256 signature' });
+    if (!isObj(sg) || !isStr(sg.secretEnv) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(sg.secretEnv))
+      out.push({ file, field: `${field}.signature.secretEnv`, message: 'expected the NAME of the environment variable holding the signing secret (never the secret itself)' });
+    if (isObj(sg) && sg.encoding !== undefined && sg.encoding !== 'hex' && sg.encoding !== 'base64') out.push({ file, field: `${field}.signature.encoding`, message: "expected 'hex' or 'base64'" });
+  }
+  if (wh.subscribe !== undefined) {
+    const sb = wh.subscribe as unknown as Record<string, unknown>;
+    if (!isObj(sb) || !isStr(sb.path) || !sb.path.startsWith('/') || !isObj(sb.body))
+      out.push({ file, field: `${field}.subscribe`, message: "expected { path: '/api/webhooks', body: { url: '{url}', ... }, idField?, unsubscribePath? }" });
+    else if (!JSON.stringify(sb.body).includes('{url}')) out.push({ file, field: `${field}.subscribe.body`, message: "expected '{url}' somewhere in the body: the inbox URL the system is to post to" });
+  }
 }
 
 function checkFields(fields: Record<string, unknown>, field: string, file: string, out: ConfigProblem[]): void {
@@ -107,9 +137,23 @@ export function validateConfig(raw: unknown, file: string): ConfigProblem[] {
           if (!isObj(sys.lookups)) out.push({ file, field: `${sf}.lookups`, message: 'expected an object of named lookups' });
           else for (const [ln, l] of Object.entries(sys.lookups)) checkLookup(l, `${sf}.lookups.${ln}`, file, out);
         }
+        if (sys.webhooks !== undefined) {
+          if (!isObj(sys.webhooks)) out.push({ file, field: `${sf}.webhooks`, message: 'expected an object of named webhooks' });
+          else for (const [wn, w] of Object.entries(sys.webhooks)) checkWebhook(w, `${sf}.webhooks.${wn}`, file, out);
+        }
       }
       checkNumbers(env.sla, `${ef}.sla`, file, out, 'SLA in ms by milestone name');
       checkNumbers(env.polling, `${ef}.polling`, file, out, 'polling settings in ms');
+      if (env.inbox !== undefined) {
+        const ib = env.inbox as unknown as Record<string, unknown>;
+        if (!isObj(ib)) out.push({ file, field: `${ef}.inbox`, message: 'expected { host?, port?, publicUrl?, retainMs?, maxDeliveries? }' });
+        else {
+          if (ib.host !== undefined && !isStr(ib.host)) out.push({ file, field: `${ef}.inbox.host`, message: "expected an address to listen on, e.g. '0.0.0.0'" });
+          if (ib.port !== undefined && (typeof ib.port !== 'number' || !Number.isInteger(ib.port) || ib.port < 0 || ib.port > 65535)) out.push({ file, field: `${ef}.inbox.port`, message: 'expected a port number 0..65535 (0: any free port)' });
+          if (ib.publicUrl !== undefined && checkUrl(ib.publicUrl)) out.push({ file, field: `${ef}.inbox.publicUrl`, message: checkUrl(ib.publicUrl)! });
+          for (const k of ['retainMs', 'maxDeliveries'] as const) if (ib[k] !== undefined && !isPosNum(ib[k])) out.push({ file, field: `${ef}.inbox.${k}`, message: 'expected a positive number' });
+        }
+      }
     }
     if (c.defaultEnvironment !== undefined && !(c.defaultEnvironment in c.environments))
       out.push({ file, field: 'defaultEnvironment', message: `'${c.defaultEnvironment}' is not one of the environments (${Object.keys(c.environments).join(', ')})` });
@@ -169,7 +213,13 @@ export function validateScenario(raw: unknown, file: string, slaDefaults: Record
       }
       if (seen.has(m.name)) out.push({ file, field: `${mf}.name`, message: `duplicate milestone name '${m.name}'` });
       const ways = [m.poll !== undefined, m.push !== undefined, m.markedByStep === true].filter(Boolean).length;
-      if (ways === 0) out.push({ file, field: mf, message: 'expected how to observe it: poll { lookup, params, until }, push { wait } or markedByStep' });
+      if (ways === 0) out.push({ file, field: mf, message: 'expected how to observe it: poll { lookup, params, until }, push { webhook, until } | { wait } or markedByStep' });
+      if (m.push !== undefined) {
+        const p = m.push as unknown as Record<string, unknown>;
+        const byWebhook = isObj(p) && isStr(p.webhook) && typeof p.until === 'function';
+        const byWait = isObj(p) && typeof p.wait === 'function' && p.webhook === undefined;
+        if (!byWebhook && !byWait) out.push({ file, field: `${mf}.push`, message: 'expected { webhook: name of a webhook of the system, until(records, ctx) } or { wait(ctx, signal) }' });
+      }
       if (m.poll !== undefined && (!isObj(m.poll) || !isStr(m.poll.lookup) || typeof m.poll.params !== 'function' || typeof m.poll.until !== 'function'))
         out.push({ file, field: `${mf}.poll`, message: 'expected { lookup: name of a lookup of the system, params(ctx), until(records, ctx) }' });
       for (const ref of ['from', 'after'] as const) {

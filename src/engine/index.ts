@@ -9,6 +9,7 @@ export type * from '../config/types.ts';
 export type * from './types.ts';
 export { runScenarios, selectScenarios, resolveSystems, type RunOptions, type SystemOverride, type EngineRunResult } from './run.ts';
 export { runScenario, type ScenarioRunOptions } from './runtime.ts';
+export { closeInboxes } from './inbox.ts';
 export { evaluateMilestone, scenarioStatus, runStatus, type MilestoneObservation } from './evaluate.ts';
 export { pollingDelay, type PollingSettings } from './poll.ts';
 export { newCorrelationId, correlationIdForKey, referenceFor } from './correlation.ts';

@@ -15,6 +15,8 @@ import { DEFAULT_POLLING, type PollingSettings } from './poll.ts';
 import { StartPacer } from './pace.ts';
 import { runScenario } from './runtime.ts';
 import type { SweepReport } from './types.ts';
+import type { WebhookInbox } from '../http/inbox.ts';
+import { acquireInbox, awaitedWebhooks, resolveWebhooks, type InboxLease } from './inbox.ts';
 
 /** What the outermost layer knows about a system that the config leaves open (embedded sandbox URLs, CA, client secret). */
 export interface SystemOverride {
@@ -22,6 +24,8 @@ export interface SystemOverride {
   caPem?: string;
   auth?: Partial<ResolvedOAuth>;
   settings?: Record<string, unknown>;
+  /** The signing secret of this system's webhooks (an embedded sandbox makes its own). */
+  webhookSecret?: string;
 }
 
 export interface RunOptions {
@@ -58,6 +62,10 @@ export interface RunOptions {
   /** Reuse clients across runs (a scheduler running the same environment every minute). */
   clients?: Map<string, SystemClient>;
   sweep?: boolean;
+  /** A running webhook inbox to use instead of the environment's own (tests). */
+  inbox?: WebhookInbox;
+  /** Keep the environment's inbox open this long after the run for the next one (a schedule); see closeInboxes(). */
+  inboxLingerMs?: number;
   /** A given correlation id per scenario run (a scheduler's idempotency key); default: a fresh one. */
   correlationIdFor?(scenario: string, index: number): string | undefined;
 }
@@ -160,6 +168,13 @@ function checkReferences(selected: LoadedScenario[], env: EnvironmentConfig, env
         out.push({ file, field: `scenario ${d.name}.milestones.${m.name}.system`, message: `system '${m.system}' is not defined in environment ${environment} (systems: ${Object.keys(env.systems).join(', ')})` });
         continue;
       }
+      const webhook = m.push?.webhook;
+      if (webhook !== undefined && !m.poll) {
+        if (!env.systems[m.system]!.webhooks?.[webhook])
+          out.push({ file, field: `scenario ${d.name}.milestones.${m.name}.push.webhook`, message: `system '${m.system}' in environment ${environment} has no webhook '${webhook}'; add it under environments.${environment}.systems.${m.system}.webhooks` });
+        else if (!env.inbox)
+          out.push({ file, field: `scenario ${d.name}.milestones.${m.name}.push.webhook`, message: `environment ${environment} has no inbox to receive the ${m.system} webhook '${webhook}'; add environments.${environment}.inbox` });
+      }
       if (m.poll && !env.systems[m.system]!.lookups?.[m.poll.lookup])
         out.push({ file, field: `scenario ${d.name}.milestones.${m.name}.poll.lookup`, message: `system '${m.system}' in environment ${environment} has no lookup '${m.poll.lookup}'; add it under environments.${environment}.systems.${m.system}.lookups` });
     }
@@ -198,6 +213,13 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
   const used = new Set(selected.flatMap(({ definition: d }) => [...d.steps, ...(d.cleanup ?? []), ...d.milestones].map((x) => x.system)));
   if (selected.some((s) => s.definition.sweep)) for (const s of ['housekeeping', 'erp', 'wms']) used.add(s);
   problems.push(...resolveProblems.filter((p) => used.has(p.field.split('.')[3] ?? '') || !p.field.endsWith('.baseUrl')));
+  // The inbox is started when a selected scenario awaits a webhook the environment describes.
+  const awaited = [...awaitedWebhooks(selected.map((s) => s.definition))].filter((w) => {
+    const [sys, name] = w.split('.', 2) as [string, string];
+    return !!env.inbox && !!env.systems[sys]?.webhooks?.[name];
+  });
+  const webhooks = awaited.length && !opts.inbox ? resolveWebhooks(env, environment, loaded.file, (sys) => opts.systemsOverride?.[sys]?.webhookSecret) : undefined;
+  if (webhooks) problems.push(...webhooks.problems);
   if (problems.length) throw new ConfigError(problems);
 
   const ownClients = !opts.clients;
@@ -244,74 +266,86 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
   }
 
   await Promise.all([...clients.values()].map((cl) => cl.warmUp(opts.signal)));
-  const queue: LoadedScenario[] = [];
-  for (let i = 0; i < (opts.repeat ?? 1); i++) queue.push(...selected.filter((s) => !s.definition.runAlone));
-  const alone: LoadedScenario[] = [];
-  for (let i = 0; i < (opts.repeat ?? 1); i++) alone.push(...selected.filter((s) => s.definition.runAlone));
-  const shared = queue.length;
-  queue.push(...alone);
-  const results: ScenarioResult[] = new Array(queue.length);
-  let next = 0;
-  let end = shared;
-  // Made once per run, not per scenario: every transaction in flight holds on to them.
-  const onStart = (info: { name: string; correlationId: string; tags: ScenarioResult['tags'] }) => {
-    for (const r of reporters) void safe(`reporter ${r.name} onScenarioStart`, () => r.onScenarioStart?.(info), log);
-  };
-  const onMilestone = (m: MilestoneResult, scenario: { name: string; correlationId: string }) => {
-    for (const r of reporters) void safe(`reporter ${r.name} onMilestone`, () => r.onMilestone?.(scenario, m), log);
-  };
-  const workers = Math.max(1, Math.min(opts.concurrency ?? 8, shared));
-  const pacer = new StartPacer(workers, opts.startSpreadMs ?? (workers > 16 ? polling.initialMs : 0), 16, opts.signal);
-  const worker = async (paced?: boolean) => {
-    if (paced) await pacer.turn();
-    for (;;) {
-      if (next >= end) return;
-      const idx = next++;
-      const { definition } = queue[idx]!;
-      if (opts.signal?.aborted && idx > 0) {
-        // Interrupted before it began: nothing was placed, so nothing to undo.
-        results[idx] = { name: definition.name, status: 'unknown', correlationId: '', tags: { ...definition.tags, environment }, startedAt: new Date().toISOString(), durationMs: 0, milestones: [], problems: [{ code: 'interrupted', message: 'run interrupted before this scenario started' }] };
-        continue;
+  let lease: InboxLease | undefined;
+  if (webhooks) {
+    const key = [loaded.file, environment, ...webhooks.routes.map((r) => `${r.system}=${systems.get(r.system)?.baseUrl ?? ''}`)].join('|');
+    lease = await acquireInbox({ key, env, routes: webhooks.routes, systems, validators: opts.validators, log: log ? (m) => log(redact(m)) : undefined, lingerMs: opts.inboxLingerMs });
+  }
+  const inbox = opts.inbox ?? lease?.inbox;
+  let results: ScenarioResult[] = [];
+  try {
+    const queue: LoadedScenario[] = [];
+    for (let i = 0; i < (opts.repeat ?? 1); i++) queue.push(...selected.filter((s) => !s.definition.runAlone));
+    const alone: LoadedScenario[] = [];
+    for (let i = 0; i < (opts.repeat ?? 1); i++) alone.push(...selected.filter((s) => s.definition.runAlone));
+    const shared = queue.length;
+    queue.push(...alone);
+    results = new Array(queue.length);
+    let next = 0;
+    let end = shared;
+    // Made once per run, not per scenario: every transaction in flight holds on to them.
+    const onStart = (info: { name: string; correlationId: string; tags: ScenarioResult['tags'] }) => {
+      for (const r of reporters) void safe(`reporter ${r.name} onScenarioStart`, () => r.onScenarioStart?.(info), log);
+    };
+    const onMilestone = (m: MilestoneResult, scenario: { name: string; correlationId: string }) => {
+      for (const r of reporters) void safe(`reporter ${r.name} onMilestone`, () => r.onMilestone?.(scenario, m), log);
+    };
+    const workers = Math.max(1, Math.min(opts.concurrency ?? 8, shared));
+    const pacer = new StartPacer(workers, opts.startSpreadMs ?? (workers > 16 ? polling.initialMs : 0), 16, opts.signal);
+    const worker = async (paced?: boolean) => {
+      if (paced) await pacer.turn();
+      for (;;) {
+        if (next >= end) return;
+        const idx = next++;
+        const { definition } = queue[idx]!;
+        if (opts.signal?.aborted && idx > 0) {
+          // Interrupted before it began: nothing was placed, so nothing to undo.
+          results[idx] = { name: definition.name, status: 'unknown', correlationId: '', tags: { ...definition.tags, environment }, startedAt: new Date().toISOString(), durationMs: 0, milestones: [], problems: [{ code: 'interrupted', message: 'run interrupted before this scenario started' }] };
+          continue;
+        }
+        const result = await runScenario({
+          definition,
+          environment,
+          correlationId: opts.correlationIdFor?.(definition.name, idx),
+          clients,
+          marker: loaded.marker,
+          settings,
+          slaFor,
+          polling,
+          skewToleranceMs: c.clockSkewToleranceMs ?? 500,
+          timeoutMs: definition.timeoutMs ?? c.timeouts?.scenarioMs ?? 30 * 60_000,
+          cleanupTimeoutMs: c.timeouts?.cleanupMs ?? 60_000,
+          signal: opts.signal,
+          inbox: definition.milestones.some((m) => m.push?.webhook !== undefined) ? inbox : undefined,
+          log,
+          onStart,
+          onMilestone,
+        });
+        results[idx] = result;
+        let points: Point[] = [];
+        // Points only for a sink or onPoint that takes them.
+        if (sinks.length || opts.onPoint)
+          try {
+            points = toPoints(result);
+          } catch (err) {
+            log?.(`points for ${definition.name} failed: ${(err as Error).message}`);
+          }
+        for (const s of sinks)
+          try {
+            s.add(points);
+          } catch (err) {
+            log?.(redact(`sink ${s.name} add failed: ${(err as Error).message}`));
+          }
+        if (opts.onPoint) await safe('onPoint', () => opts.onPoint!(points), log);
+        for (const r of reporters) await safe(`reporter ${r.name} onScenarioEnd`, () => r.onScenarioEnd?.(result), log);
       }
-      const result = await runScenario({
-        definition,
-        environment,
-        correlationId: opts.correlationIdFor?.(definition.name, idx),
-        clients,
-        marker: loaded.marker,
-        settings,
-        slaFor,
-        polling,
-        skewToleranceMs: c.clockSkewToleranceMs ?? 500,
-        timeoutMs: definition.timeoutMs ?? c.timeouts?.scenarioMs ?? 30 * 60_000,
-        cleanupTimeoutMs: c.timeouts?.cleanupMs ?? 60_000,
-        signal: opts.signal,
-        log,
-        onStart,
-        onMilestone,
-      });
-      results[idx] = result;
-      let points: Point[] = [];
-      // Points only for a sink or onPoint that takes them.
-      if (sinks.length || opts.onPoint)
-        try {
-          points = toPoints(result);
-        } catch (err) {
-          log?.(`points for ${definition.name} failed: ${(err as Error).message}`);
-        }
-      for (const s of sinks)
-        try {
-          s.add(points);
-        } catch (err) {
-          log?.(redact(`sink ${s.name} add failed: ${(err as Error).message}`));
-        }
-      if (opts.onPoint) await safe('onPoint', () => opts.onPoint!(points), log);
-      for (const r of reporters) await safe(`reporter ${r.name} onScenarioEnd`, () => r.onScenarioEnd?.(result), log);
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, () => worker(true)));
-  end = queue.length;
-  await worker();
+    };
+    await Promise.all(Array.from({ length: workers }, () => worker(true)));
+    end = queue.length;
+    await worker();
+  } finally {
+    if (lease) await safe('stopping the webhook inbox', () => lease.release(), log);
+  }
 
   if (ownClients) for (const cl of clients.values()) await safe(`closing ${cl.name}`, () => cl.close(), log);
   const run: EngineRunResult = {

@@ -6,6 +6,7 @@ import type { Problem } from '../core/status.ts';
 import type { SyntheticMarker } from '../config/types.ts';
 import { RateLimitedError, type ResponseProblem, type SystemClient } from '../http/client.ts';
 import type { NormalizedRecord } from '../http/records.ts';
+import type { WebhookInbox } from '../http/inbox.ts';
 import { newCorrelationId, referenceFor } from './correlation.ts';
 import { evaluateMilestone, scenarioStatus, type MilestoneObservation } from './evaluate.ts';
 import { awaitWindowMs, pollingDelay, type PollingSettings } from './poll.ts';
@@ -26,6 +27,8 @@ export interface ScenarioRunOptions {
   cleanupTimeoutMs: number;
   signal?: AbortSignal;
   correlationId?: string;
+  /** The environment's webhook inbox, when a milestone of this scenario awaits a webhook. */
+  inbox?: WebhookInbox;
   onStart?(info: { name: string; correlationId: string; tags: ScenarioResult['tags'] }): void;
   onMilestone?(m: MilestoneResult, scenario: { name: string; correlationId: string }): void;
   log?(message: string): void;
@@ -236,6 +239,16 @@ class ScenarioRun {
 
   async run(): Promise<ScenarioResult> {
     const { o, def } = this;
+    o.inbox?.expect(this.correlationId);
+    try {
+      return await this.runAll();
+    } finally {
+      o.inbox?.release(this.correlationId);
+    }
+  }
+
+  private async runAll(): Promise<ScenarioResult> {
+    const { o, def } = this;
     o.onStart?.({ name: def.name, correlationId: this.correlationId, tags: this.tags });
     this.stepsOk = await this.runSteps(def.steps.filter((s) => !s.afterMilestone));
 
@@ -299,6 +312,71 @@ class ScenarioRun {
     };
   }
 
+  /**
+   * Awaits a webhook delivery for this transaction. When none comes in the SLA window, the reason says
+   * whether deliveries were refused (signature, body) and, when the milestone can also be polled,
+   * whether the system holds the record all the same: then the event happened and its webhook is
+   * what failed.
+   */
+  private async awaitWebhook(m: Milestone, obs: MilestoneObservation, slaMs: number, signal: AbortSignal): Promise<void> {
+    const { o, ctx } = this;
+    const inbox = o.inbox!;
+    const webhook = m.push!.webhook!;
+    const correlationId = ctx.correlationId;
+    const startUpper = obs.start?.upper ?? Date.now();
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(new Error('webhook wait over')), Math.max(1, startUpper + awaitWindowMs(slaMs, o.polling) - Date.now()));
+    const onAbort = () => ctl.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const title = m.title ?? m.name;
+    try {
+      const d = await inbox.wait(m.system, webhook, correlationId, (records) => m.push!.until!(records, ctx), ctl.signal);
+      obs.found = true;
+      obs.pushed = true;
+      obs.firstPositiveAt = d.receivedAt;
+      obs.systemAt = m.timestamp ? timeOf(d.record[m.timestamp]) : null;
+      if (d.problems.length) obs.responseProblems = d.problems;
+      if (m.check) obs.mismatches = m.check(d.record, ctx, [d.record]);
+      m.capture?.(d.record, ctx);
+    } catch (err) {
+      if (signal.aborted) return;
+      if (!ctl.signal.aborted) {
+        obs.error = { class: classOf(err), reason: `${title}: reading the ${m.system} webhook '${webhook}' failed: ${messageOf(err)}` };
+        return;
+      }
+      obs.waitedMs = Date.now() - startUpper;
+      const refused = inbox.refusalsFor(m.system, webhook, correlationId);
+      if (refused.length) {
+        obs.error = { class: 'application', reason: `${title} could not be observed: ${refused.join('; ')}` };
+        return;
+      }
+      if (!m.poll) return;
+      // Did it happen all the same? One look through the system's API tells a lost webhook from a missing event.
+      const counter = { requests: 0 };
+      try {
+        const { records } = await this.client(m.system).lookup(m.poll.lookup, m.poll.params(ctx), { correlationId, signal, counter });
+        const match = m.poll.until(records, ctx);
+        const at = match && m.timestamp ? timeOf(match[m.timestamp]) : null;
+        // Only an event well inside the window proves a lost webhook; one at its end (or after it)
+        // may have its webhook still on the way, and is simply late.
+        const windowEnd = startUpper + awaitWindowMs(slaMs, o.polling);
+        if (match && (at === null || at + Math.max(o.skewToleranceMs, 1000) < windowEnd)) {
+          obs.error = {
+            class: 'application',
+            reason: `${m.system} shows ${title}${at !== null ? ` at ${new Date(at).toISOString()}` : ''}, but its webhook '${webhook}' never reached the inbox at ${inbox.urlOf(m.system, webhook)} within ${Math.round(obs.waitedMs / 1000)} s: check the webhook subscription and its deliveries in ${m.system}`,
+          };
+        }
+      } catch (lookupErr) {
+        this.log(`${m.name}: the confirming lookup after the missing webhook failed: ${messageOf(lookupErr)}`);
+      } finally {
+        obs.requests += counter.requests;
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   private async observe(i: number): Promise<Outcome> {
     const { o, def, ctx, intervals, cutShort, tags } = this;
     const signal = this.work.signal;
@@ -347,9 +425,19 @@ class ScenarioRun {
       } else {
         obs.error = { class: 'application', reason: `no step reported ${m.name}` };
       }
+    } else if (m.push?.webhook !== undefined && o.inbox?.has(m.system, m.push.webhook)) {
+      await this.awaitWebhook(m, obs, slaMs, signal);
     } else if (m.poll) {
+      const unavailable = m.push?.webhook !== undefined ? o.inbox?.unavailableReason(m.system, m.push.webhook) : undefined;
+      if (unavailable && !this.problems.some((p) => p.code === 'webhook_unavailable' && p.message.startsWith(unavailable)))
+        this.problems.push({ code: 'webhook_unavailable', message: `${unavailable}; ${m.title ?? m.name} was observed by polling` });
       await pollMilestone(m, obs, ctx, this.client(m.system), slaMs, o.polling, signal, this.correlationId);
-    } else if (m.push) {
+    } else if (m.push?.webhook !== undefined) {
+      obs.error = {
+        class: 'application',
+        reason: `${m.title ?? m.name} is observed by the ${m.system} webhook '${m.push.webhook}', ${o.inbox ? (o.inbox.unavailableReason(m.system, m.push.webhook) ?? 'which the inbox does not receive') : `but environment ${o.environment} has no inbox`}`,
+      };
+    } else if (m.push?.wait) {
       const deadline = (obs.start?.upper ?? Date.now()) + awaitWindowMs(slaMs, o.polling);
       const waitCtl = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]);
       try {

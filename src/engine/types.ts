@@ -58,9 +58,20 @@ export interface PollSpec {
   until(records: NormalizedRecord[], ctx: ScenarioContext): NormalizedRecord | undefined;
 }
 
-/** A push observation: the harness is told (webhook, event) rather than asking. Resolves with the time it learned about it. */
+/**
+ * A push observation: the harness is told rather than asking. Either a webhook of the milestone's
+ * system received by the environment's inbox (`webhook` + `until`, described by data in the config),
+ * or any other source (`wait`, resolving with the time the harness learned of it).
+ *
+ * A milestone with both `push.webhook` and `poll` is observed by the webhook where the environment
+ * has an inbox and the system that webhook, and by polling elsewhere.
+ */
 export interface PushSpec {
-  wait(ctx: ScenarioContext, signal: AbortSignal): Promise<{ receivedAt: number; systemAt?: number | null; record?: NormalizedRecord }>;
+  /** Name of a webhook of the milestone's system (systems.X.webhooks). */
+  webhook?: string;
+  /** The record(s) of the webhook deliveries so far that prove the milestone; undefined = not yet. */
+  until?(records: NormalizedRecord[], ctx: ScenarioContext): NormalizedRecord | undefined;
+  wait?(ctx: ScenarioContext, signal: AbortSignal): Promise<{ receivedAt: number; systemAt?: number | null; record?: NormalizedRecord }>;
 }
 
 export interface Milestone {

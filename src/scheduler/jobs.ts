@@ -73,6 +73,8 @@ export function jobFactory(deps: JobDeps): (p: ProbeDefinition) => ProbeJob {
           log: deps.log,
           // The slot's key names the transaction: a run interrupted by a crash is found again by it.
           correlationIdFor: () => correlationIdForKey(ctx.idempotencyKey),
+          // The webhook inbox stays subscribed between the runs of a schedule.
+          inboxLingerMs: 10 * 60_000,
           ...deps.runOverrides,
         });
         return outcomeFromRunResult(run, p);

@@ -1,5 +1,6 @@
 import type { Daemon, StopReport } from './daemon.ts';
 import { startHealthServer } from './health.ts';
+import { closeInboxes } from '../engine/inbox.ts';
 
 export interface ServeOptions {
   /** Port of the /healthz endpoint on 127.0.0.1; 0 = any free port; undefined = none. */
@@ -31,6 +32,7 @@ export async function serveUntilSignal(daemon: Daemon, opts: ServeOptions = {}):
   });
   log(`${signal}: stopping the schedule, letting running probes clean up`);
   const report = await daemon.stop(opts.shutdownDeadlineMs ?? 30_000);
+  await closeInboxes();
   await health?.close();
   log(`stopped: ${report.interrupted} run(s) interrupted, ${report.abandoned} abandoned`);
   return { code: 0, report };

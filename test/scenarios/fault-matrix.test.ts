@@ -26,6 +26,8 @@ interface Case {
   slaMs?: number;
   /** The system cleanup needs is the one failing: cleanup may fail and say so. */
   cleanupMayFail?: boolean;
+  /** Observed by polling even where the environment receives the webhook: a slow API shows only to a poller. */
+  polled?: boolean;
 }
 
 const DELAY_MS = 5000;
@@ -44,7 +46,10 @@ const MATRIX: Case[] = [
   { fault: 'erp.negativeInventory', scenario: 'stock-adjustment/WH-CENTRAL', milestone: 'erp.onHandUpdated', status: 'error', class: 'data', scope: { warehouse: 'WH-CENTRAL', system: 'erp' }, reason: /on-hand of SKU-1001 in WH-CENTRAL is negative/ },
   { fault: 'http.errors', value: 'erp:1', scenario: 'order-to-notification/b2b', milestone: 'middleware.delivered', status: 'missing', class: 'application', scope: { channel: 'b2b', system: 'erp' }, reason: /ERP answered 500/, cleanupMayFail: true },
   { fault: 'http.rateLimit', value: 'wms', scenario: 'order-to-notification/b2b', milestone: 'wms.allocated', status: 'error', class: 'application', scope: { channel: 'b2b', system: 'wms' }, reason: /kept answering 429/ },
-  { fault: 'http.slow', value: 'notifications:3000', scenario: 'order-to-notification/b2b', milestone: 'notifications.shipped', status: ['late', 'missing'], slaMs: 1000, class: 'transport', scope: { channel: 'b2b', system: 'notifications' }, reason: /notifications took at least ([3-9]\.\d|\d{2,}) s to answer every request/ },
+  { fault: 'http.slow', value: 'notifications:3000', scenario: 'order-to-notification/b2b', milestone: 'notifications.shipped', status: ['late', 'missing'], slaMs: 1000, class: 'transport', scope: { channel: 'b2b', system: 'notifications' }, reason: /notifications took at least ([3-9]\.\d|\d{2,}) s to answer every request/, polled: true },
+  // The shipment notice is observed by its webhook (the sandbox environment has an inbox).
+  { fault: 'notifications.webhooksStopped', scenario: 'order-to-notification/b2b', milestone: 'notifications.shipped', status: 'error', class: 'application', scope: { channel: 'b2b', system: 'notifications' }, reason: /notifications shows customer notified of the shipment at .*but its webhook 'notificationSent' never reached the inbox/, unaffected: 'stock-adjustment/WH-EAST' },
+  { fault: 'notifications.webhookSecretRotated', scenario: 'order-to-notification/marketplace', milestone: 'notifications.shipped', status: 'error', class: 'application', scope: { channel: 'marketplace', system: 'notifications' }, reason: /refused: the HMAC-SHA256 signature does not match the shared secret/ },
   // The EDI gateway's faults, through the sandbox's own gateway in front of its middleware (channel edi).
   { fault: 'edi.ackRejected', scenario: 'edi-order/WH-EAST', milestone: 'edi.acknowledged', status: 'error', class: 'data', scope: { channel: 'edi', warehouse: 'WH-EAST', system: 'edi' }, reason: /rejected \(AK501 R\): segment PO1 at position \d+, element PO103 \(data element 355\)/, unaffected: 'order-to-notification/b2b' },
   { fault: 'edi.noAck', scenario: 'edi-order/WH-EAST', milestone: 'edi.acknowledged', status: 'missing', class: 'business', scope: { channel: 'edi', system: 'edi' }, reason: /no 997 functional acknowledgement for PO SP-.* never acknowledged it/ },
@@ -84,13 +89,17 @@ for (const c of MATRIX) {
     h.sandbox.faults.set(c.fault, c.value);
     if (c.fault === 'tls.expiresInDays') await waitForTls(h.sandbox.services.middleware, h.sandbox.caPem, true);
     let cleared = false;
+    const env = h.loaded.config.environments.sandbox!;
+    const inbox = env.inbox;
     try {
       const late = c.status === 'late';
+      if (c.polled) delete env.inbox;
       const r = await h.run([c.scenario], {
         sla: faultSla(c),
         // A late milestone is awaited until it comes (bounded only by a real failure).
         ...(late ? { polling: { ...TEST_POLLING, graceMs: 60_000 } } : {}),
       });
+      env.inbox = inbox;
       const s = r.scenarios[0]!;
       const f = firstFailure({ ...r, scenarios: [s] });
       assert.ok(f, `a failure is reported:\n${describeRun(r)}`);
@@ -118,6 +127,7 @@ for (const c of MATRIX) {
       const again = await h.run([c.scenario]);
       assert.deepEqual(provenWrong(again), [], `after clearing ${c.fault}:\n${describeRun(again)}`);
     } finally {
+      env.inbox = inbox;
       if (!cleared) h.sandbox.faults.clear(c.fault);
     }
   });
