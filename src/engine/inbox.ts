@@ -51,6 +51,7 @@ interface Shared {
   lease: Promise<WebhookInbox>;
   holders: number;
   linger?: NodeJS.Timeout;
+  retry(): Promise<void>;
   stop(): Promise<void>;
 }
 const shared = new Map<string, Shared>();
@@ -78,6 +79,8 @@ export interface InboxStart {
    * run of a schedule; closeInboxes() ends it sooner. Default 0.
    */
   lingerMs?: number;
+  /** A failed subscription is tried again by a run acquiring the inbox this long after the last try. Default 30 s. */
+  resubscribeAfterMs?: number;
 }
 
 export async function acquireInbox(o: InboxStart): Promise<InboxLease> {
@@ -96,22 +99,32 @@ export async function acquireInbox(o: InboxStart): Promise<InboxLease> {
     const closeClients = async () => {
       for (const c of clients.values()) await c.close().catch(() => undefined);
     };
-    const start = (async () => {
-      await inbox.start();
+    const subscribeAll = async (only?: (r: WebhookRoute) => boolean) => {
       for (const r of o.routes) {
-        if (!r.spec.subscribe) continue;
+        if (!r.spec.subscribe || (only && !only(r))) continue;
         const undo = await subscribe(inbox, r, clientFor(r.system), o.log);
         if (undo) subscriptions.push(undo);
       }
+    };
+    const start = (async () => {
+      await inbox.start();
+      await subscribeAll();
       return inbox;
     })();
     start.catch(async () => {
       await inbox.stop();
       await closeClients();
     });
+    let lastRetry = Date.now();
     entry = {
       lease: start,
       holders: 0,
+      // A subscription that failed (the system down for a moment) is tried again by a later run, at most every 30 s.
+      retry: async () => {
+        if (Date.now() - lastRetry < (o.resubscribeAfterMs ?? 30_000)) return;
+        lastRetry = Date.now();
+        await subscribeAll((r) => inbox.unavailableReason(r.system, r.name) !== undefined);
+      },
       stop: async () => {
         for (const u of subscriptions.reverse()) await u();
         await inbox.stop();
@@ -128,6 +141,7 @@ export async function acquireInbox(o: InboxStart): Promise<InboxLease> {
   let inbox: WebhookInbox;
   try {
     inbox = await held.lease;
+    await held.retry();
   } catch (err) {
     held.holders--;
     throw err;
@@ -170,6 +184,7 @@ async function subscribe(inbox: WebhookInbox, r: WebhookRoute, client: SystemCli
   try {
     const res = await client.request<Record<string, unknown>>({ method: sub.method ?? 'POST', path: sub.path, body, accept: [200, 201, 202, 204], timeoutMs: 10_000 });
     if (res.status >= 300) throw new Error(`${sub.path} answered ${res.status}`);
+    inbox.markAvailable(r.system, r.name);
     const id = sub.idField ? getPath(res.body, sub.idField) : undefined;
     log?.(`inbox: subscribed ${what} at ${url}`);
     if (!sub.unsubscribePath) return undefined;

@@ -126,6 +126,10 @@ export class WebhookInbox {
     this.unavailable.set(`${system}.${webhook}`, reason);
   }
 
+  markAvailable(system: string, webhook: string): void {
+    this.unavailable.delete(`${system}.${webhook}`);
+  }
+
   /** Deliveries for this transaction are kept from now on. */
   expect(correlationId: string): void {
     this.expected.set(correlationId, (this.expected.get(correlationId) ?? 0) + 1);

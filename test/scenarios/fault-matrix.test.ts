@@ -123,7 +123,11 @@ for (const c of MATRIX) {
       }
       h.sandbox.faults.clear(c.fault);
       cleared = true;
-      if (c.fault === 'tls.expiresInDays') await waitForTls(h.sandbox.services.middleware, h.sandbox.caPem, false);
+      if (c.fault === 'tls.expiresInDays') {
+        // Every service has its long-lived certificate back (the inbox subscribes with the notifications service first thing).
+        await h.sandbox.certificatesSettled();
+        for (const url of [h.sandbox.services.middleware, h.sandbox.services.notifications]) await waitForTls(url, h.sandbox.caPem, false);
+      }
       const again = await h.run([c.scenario]);
       assert.deepEqual(provenWrong(again), [], `after clearing ${c.fault}:\n${describeRun(again)}`);
     } finally {

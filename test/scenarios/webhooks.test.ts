@@ -223,3 +223,34 @@ test('a schedule keeps the inbox subscribed between runs (inboxLingerMs) and clo
   await closeInboxes();
   assert.deepEqual(await listSubscriptions(), []);
 });
+
+test('a failed subscription is tried again when a later run takes the inbox; the webhook serves again once it succeeds', async () => {
+  const { acquireInbox, resolveWebhooks } = await import('../../src/engine/inbox.ts');
+  const { resolveSystems } = await import('../../src/engine/index.ts');
+  const { sandboxOverrides } = await import('../../src/cli/environments.ts');
+  const env = h.loaded.config.environments.sandbox!;
+  const overrides = sandboxOverrides(h.sandbox, Object.keys(env.systems));
+  const { systems } = resolveSystems(h.loaded, 'sandbox', overrides);
+  const { routes } = resolveWebhooks(env, 'sandbox', h.loaded.file, (s) => overrides[s]?.webhookSecret);
+  const route = routes.find((r) => r.name === 'notificationSent')!;
+  const good = route.spec;
+  route.spec = { ...good, subscribe: { ...good.subscribe!, path: '/api/not-here' } };
+  const o = { key: 'retry-test', env, routes, systems, lingerMs: 60_000, resubscribeAfterMs: 0 };
+  const first = await acquireInbox(o);
+  try {
+    assert.equal(first.inbox.has('notifications', 'notificationSent'), false);
+    assert.match(first.inbox.unavailableReason('notifications', 'notificationSent')!, /could not be subscribed to \(POST \/api\/not-here\)/);
+    await first.release();
+    route.spec = good;
+    const second = await acquireInbox(o);
+    assert.equal(second.inbox, first.inbox, 'the lingering inbox is taken again');
+    assert.equal(second.inbox.has('notifications', 'notificationSent'), true, 'subscribed on the second try');
+    assert.equal(((await listSubscriptions()) as Array<{ url: string }>)[0]?.url, second.inbox.urlOf('notifications', 'notificationSent'));
+    await second.release();
+  } finally {
+    route.spec = good;
+    const { closeInboxes } = await import('../../src/engine/index.ts');
+    await closeInboxes();
+  }
+  assert.deepEqual(await listSubscriptions(), []);
+});
