@@ -30,6 +30,8 @@ export interface MilestoneResult {
   /** The milestone the SLA clock starts from. */
   from?: string;
   requests?: number;
+  /** How it was observed: polling the system's API, its webhook at the inbox, another push source, or a step's answer. */
+  observedBy?: 'poll' | 'webhook' | 'push' | 'step';
   observedAt?: string;
   failure?: Failure;
   warnings?: Problem[];

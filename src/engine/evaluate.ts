@@ -39,6 +39,7 @@ export interface MilestoneObservation {
    * told it, so the estimate is that moment rather than the middle of the bounds.
    */
   pushed?: boolean;
+  observedBy?: MilestoneResult['observedBy'];
   /** How long it was awaited before being called missing. */
   waitedMs?: number;
   /**
@@ -74,6 +75,7 @@ export function evaluateMilestone(o: MilestoneObservation): MilestoneResult {
     requests: o.requests,
   };
   if (o.from) base.from = o.from;
+  if (o.observedBy) base.observedBy = o.observedBy;
   const scope = o.scope;
 
   if (o.notReached) {

@@ -410,6 +410,7 @@ class ScenarioRun {
       obs.notReached = { because: this.timedOut ? `the scenario deadline (${o.timeoutMs} ms) passed first` : 'the run was interrupted', class: 'business' };
       if (!this.timedOut) cutShort.add(i);
     } else if (m.markedByStep) {
+      obs.observedBy = 'step';
       const mk = this.marks.get(m.name);
       const firstStepError = this.firstStepError;
       if (mk) {
@@ -426,8 +427,10 @@ class ScenarioRun {
         obs.error = { class: 'application', reason: `no step reported ${m.name}` };
       }
     } else if (m.push?.webhook !== undefined && o.inbox?.has(m.system, m.push.webhook)) {
+      obs.observedBy = 'webhook';
       await this.awaitWebhook(m, obs, slaMs, signal);
     } else if (m.poll) {
+      obs.observedBy = 'poll';
       const unavailable = m.push?.webhook !== undefined ? o.inbox?.unavailableReason(m.system, m.push.webhook) : undefined;
       if (unavailable && !this.problems.some((p) => p.code === 'webhook_unavailable' && p.message.startsWith(unavailable)))
         this.problems.push({ code: 'webhook_unavailable', message: `${unavailable}; ${m.title ?? m.name} was observed by polling` });
@@ -438,6 +441,7 @@ class ScenarioRun {
         reason: `${m.title ?? m.name} is observed by the ${m.system} webhook '${m.push.webhook}', ${o.inbox ? (o.inbox.unavailableReason(m.system, m.push.webhook) ?? 'which the inbox does not receive') : `but environment ${o.environment} has no inbox`}`,
       };
     } else if (m.push?.wait) {
+      obs.observedBy = 'push';
       const deadline = (obs.start?.upper ?? Date.now()) + awaitWindowMs(slaMs, o.polling);
       const waitCtl = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]);
       try {

@@ -36,6 +36,7 @@ function milestonePoint(m: MilestoneResult, common: Record<string, string>, corr
   number(fields, 'latency_upper_ms', m.latencyUpperMs);
   number(fields, 'system_latency_ms', m.systemLatencyMs);
   number(fields, 'requests', m.requests);
+  if (m.observedBy) fields.observed_by = m.observedBy;
   return {
     measurement: 'milestone',
     tags: tags({ ...common, milestone: m.name, system: m.system, status: m.status, class: m.failure?.class }),

@@ -27,6 +27,9 @@ test('the shipment notice is met by its webhook: no polling, the true time insid
   const m = notice(r);
   assert.equal(m.status, 'met');
   assert.equal(m.requests, 0, 'observed by the webhook, not by asking the notifications API');
+  assert.equal(m.observedBy, 'webhook');
+  assert.ok(r.scenarios[0]!.milestones.filter((x) => x.name !== 'notifications.shipped' && x.name !== 'channel.accepted').every((x) => x.observedBy === 'poll'));
+  assert.equal(r.scenarios[0]!.milestones[0]!.observedBy, 'step');
   const cid = r.scenarios[0]!.correlationId;
   const shippedAt = h.sandbox.truth.firstAt(cid, 'wms.shipped')!;
   const sentAt = h.sandbox.truth.firstAt(cid, 'notifications.shipped')!;
@@ -92,6 +95,7 @@ test('an environment without an inbox observes the same milestone by polling', a
     const r = await h.run([SCENARIO]);
     assert.equal(r.scenarios[0]!.status, 'ok', describeRun(r));
     assert.ok((notice(r).requests ?? 0) >= 1, 'polled');
+    assert.equal(notice(r).observedBy, 'poll');
   } finally {
     env.inbox = inbox;
   }
