@@ -46,6 +46,8 @@ export interface ServiceContext {
   urls: ServiceUrls;
   marker: Marker;
   retry: RetryPolicy;
+  /** The sandbox CA, PEM: what its services trust besides the system's roots when they call out (webhooks). */
+  caPem: string;
 }
 
 /** Sequential ids with a prefix: SO-100001, ADJ-000001. */

@@ -53,6 +53,11 @@ export interface Sandbox {
   published: PublishedLog;
   /** Empties every service's records and the truth log; faults and latency stay. */
   reset(): void;
+  /**
+   * A server certificate from the sandbox CA for something outside the stack that its services call
+   * (a webhook inbox with TLS): they trust the sandbox CA besides the system's roots.
+   */
+  issueCertificate(opts?: { hosts?: string[]; commonName?: string }): Promise<{ certPem: string; keyPem: string }>;
   /** Resolves once the certificates reissued for tls.expiresInDays changes so far are in place. */
   certificatesSettled(): Promise<void>;
   stop(): Promise<void>;
@@ -99,7 +104,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   try {
     client = new ServiceClient(pki.caPem);
     const urls: ServiceUrls = { storefront: '', middleware: '', erp: '', wms: '', notifications: '', oauth: '', edi: '' };
-    const ctx: ServiceContext = { faults, truth, latency, client, urls, marker, retry };
+    const ctx: ServiceContext = { faults, truth, latency, client, urls, marker, retry, caPem: pki.caPem };
 
     let verifier: ReturnType<typeof createTokenVerifier> | undefined;
     let middlewareToken: TokenSource | undefined;
@@ -197,6 +202,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       latency,
       marker,
       edi: { dropDir: edi.dropDir, inbox: edi.inbox, outbox: edi.outbox },
+      issueCertificate: async (o = {}) => {
+        const c = await pki.issueServerCert({ hosts: o.hosts ?? ['127.0.0.1', 'localhost'], commonName: o.commonName ?? 'syncprobe.sandbox.client' });
+        return { certPem: c.certPem, keyPem: c.keyPem };
+      },
       published,
       reset,
       certificatesSettled: () => reissuing,
@@ -206,6 +215,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         await reissuing;
         await edi!.stop();
         latency.cancelAll();
+        await notifications.close();
         await Promise.all(servers.map((s) => s.close()));
         await oauth.stop();
         await client!.close();

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import { Agent, request } from 'undici';
 import { idGenerator, type ServiceContext } from '../context.ts';
 import { HttpError, Router, iso, requireObject } from '../http/server.ts';
 
@@ -51,8 +53,16 @@ export class NotificationsService {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly subIds = idGenerator('WH-', 1, 4);
   private readonly attempts: DeliveryAttempt[] = [];
+  /** Webhooks go to subscribers outside the stack: verified against the system's roots and the sandbox CA. */
+  private readonly outbound: Agent;
 
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly ctx: ServiceContext) {
+    this.outbound = new Agent({ connect: { ca: [...rootCertificates, ctx.caPem], timeout: 5000 }, connections: 16, keepAliveTimeout: 4000, headersTimeout: 5000, bodyTimeout: 5000 });
+  }
+
+  close(): Promise<void> {
+    return this.outbound.close();
+  }
 
   /** Clears notifications and the delivery log; subscriptions are configuration and stay. */
   reset(): void {
@@ -78,9 +88,9 @@ export class NotificationsService {
     }
     const rec: DeliveryAttempt = { subscription: sub.id, notification: n.id, correlationId: n.correlationId, event: n.type, attempt, status: 0, at: Date.now() };
     try {
-      const res = await fetch(sub.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(5000) });
-      rec.status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
+      const res = await request(sub.url, { method: 'POST', headers, body, dispatcher: this.outbound, signal: AbortSignal.timeout(5000) });
+      rec.status = res.statusCode;
+      await res.body.dump().catch(() => undefined);
     } catch (err) {
       rec.error = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
     }

@@ -88,8 +88,10 @@ export interface InboxConfig {
   host?: string;
   /** Port. Default 0 (any free port). */
   port?: number;
-  /** The URL the systems post to, when they reach the inbox through a proxy or another name (TLS ends there). */
+  /** The URL the systems post to, when they reach the inbox through a proxy or another name. */
   publicUrl?: string;
+  /** Serve HTTPS: PEM files of the certificate (chain) and its private key, relative to the config file. */
+  tls?: { cert: string; key: string };
   /** How long a delivery is kept for a milestone that is not awaited yet, ms. Default 1 hour. */
   retainMs?: number;
   /** Deliveries kept at most (oldest dropped first). Default 10,000. */

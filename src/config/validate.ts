@@ -152,6 +152,8 @@ export function validateConfig(raw: unknown, file: string): ConfigProblem[] {
           if (ib.port !== undefined && (typeof ib.port !== 'number' || !Number.isInteger(ib.port) || ib.port < 0 || ib.port > 65535)) out.push({ file, field: `${ef}.inbox.port`, message: 'expected a port number 0..65535 (0: any free port)' });
           if (ib.publicUrl !== undefined && checkUrl(ib.publicUrl)) out.push({ file, field: `${ef}.inbox.publicUrl`, message: checkUrl(ib.publicUrl)! });
           for (const k of ['retainMs', 'maxDeliveries'] as const) if (ib[k] !== undefined && !isPosNum(ib[k])) out.push({ file, field: `${ef}.inbox.${k}`, message: 'expected a positive number' });
+          if (ib.tls !== undefined && (!isObj(ib.tls) || !isStr(ib.tls.cert) || !isStr(ib.tls.key)))
+            out.push({ file, field: `${ef}.inbox.tls`, message: "expected { cert: 'path/to/cert.pem', key: 'path/to/key.pem' }" });
         }
       }
     }

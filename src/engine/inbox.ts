@@ -70,6 +70,7 @@ export interface InboxStart {
   key: string;
   env: EnvironmentConfig;
   routes: WebhookRoute[];
+  tls?: { certPem: string; keyPem: string };
   /** The systems to subscribe through; the inbox makes its own clients, which live as long as it does. */
   systems: Map<string, ResolvedSystem>;
   validators?: ResponseValidator[];
@@ -95,7 +96,8 @@ export async function acquireInbox(o: InboxStart): Promise<InboxLease> {
       if (!c) clients.set(name, (c = new SystemClient(sys)));
       return c;
     };
-    const inbox = new WebhookInbox({ ...o.env.inbox, routes: o.routes, ...(o.validators ? { validators: o.validators } : {}), ...(o.log ? { log: o.log } : {}) });
+    const { tls: _files, ...config } = o.env.inbox ?? {};
+    const inbox = new WebhookInbox({ ...config, ...(o.tls ? { tls: o.tls } : {}), routes: o.routes, ...(o.validators ? { validators: o.validators } : {}), ...(o.log ? { log: o.log } : {}) });
     const closeClients = async () => {
       for (const c of clients.values()) await c.close().catch(() => undefined);
     };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { redact, registerSecret } from '../core/redact.ts';
 import type { Point, Reporter, Sink } from '../core/outputs.ts';
 import type { MilestoneResult, RunResult, ScenarioResult } from '../core/result.ts';
@@ -156,6 +157,34 @@ export function resolveSystems(config: LoadedConfig, environment: string, overri
   return { systems, problems };
 }
 
+/** The inbox's certificate and key from their PEM files; every unreadable, wrong or mismatched file is one problem. */
+function readInboxTls(tls: { cert: string; key: string }, dir: string, field: string, file: string, problems: ConfigProblem[]): { certPem: string; keyPem: string } | undefined {
+  const read = (which: 'cert' | 'key', marker: RegExp, what: string): string | undefined => {
+    const p = resolve(dir, tls[which]);
+    try {
+      const pem = readFileSync(p, 'utf8');
+      if (!marker.test(pem)) {
+        problems.push({ file, field: `${field}.${which}`, message: `${p} holds no ${what} in PEM` });
+        return undefined;
+      }
+      return pem;
+    } catch (err) {
+      problems.push({ file, field: `${field}.${which}`, message: `cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      return undefined;
+    }
+  };
+  const certPem = read('cert', /-----BEGIN CERTIFICATE-----/, 'certificate');
+  const keyPem = read('key', /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/, 'private key');
+  if (!certPem || !keyPem) return undefined;
+  try {
+    createSecureContext({ cert: certPem, key: keyPem });
+  } catch (err) {
+    problems.push({ file, field, message: `the key does not go with the certificate (${(err as Error).message}): give the key the certificate was issued for` });
+    return undefined;
+  }
+  return { certPem, keyPem };
+}
+
 /** References from scenarios to the environment: systems and lookups must exist. */
 function checkReferences(selected: LoadedScenario[], env: EnvironmentConfig, environment: string): ConfigProblem[] {
   const out: ConfigProblem[] = [];
@@ -220,6 +249,7 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
   });
   const webhooks = awaited.length && !opts.inbox ? resolveWebhooks(env, environment, loaded.file, (sys) => opts.systemsOverride?.[sys]?.webhookSecret) : undefined;
   if (webhooks) problems.push(...webhooks.problems);
+  const inboxTls = webhooks && env.inbox?.tls ? readInboxTls(env.inbox.tls, loaded.dir, `environments.${environment}.inbox.tls`, loaded.file, problems) : undefined;
   if (problems.length) throw new ConfigError(problems);
 
   const ownClients = !opts.clients;
@@ -269,7 +299,7 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
   let lease: InboxLease | undefined;
   if (webhooks) {
     const key = [loaded.file, environment, ...webhooks.routes.map((r) => `${r.system}=${systems.get(r.system)?.baseUrl ?? ''}`)].join('|');
-    lease = await acquireInbox({ key, env, routes: webhooks.routes, systems, validators: opts.validators, log: log ? (m) => log(redact(m)) : undefined, lingerMs: opts.inboxLingerMs });
+    lease = await acquireInbox({ key, env, routes: webhooks.routes, ...(inboxTls ? { tls: inboxTls } : {}), systems, validators: opts.validators, log: log ? (m) => log(redact(m)) : undefined, lingerMs: opts.inboxLingerMs });
   }
   const inbox = opts.inbox ?? lease?.inbox;
   let results: ScenarioResult[] = [];

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { InboxConfig, WebhookSpec } from '../config/types.ts';
@@ -42,7 +43,9 @@ export interface InboxStats {
   dropped: number;
 }
 
-export interface InboxOptions extends InboxConfig {
+export interface InboxOptions extends Omit<InboxConfig, 'tls'> {
+  /** HTTPS with this certificate (chain) and key, PEM. */
+  tls?: { certPem: string; keyPem: string };
   routes: WebhookRoute[];
   validators?: ResponseValidator[];
   log?(message: string): void;
@@ -71,7 +74,8 @@ export class WebhookInbox {
 
   /** Listens; resolves with the base URL the systems post to. */
   async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const server: Server = this.opts.tls ? createTlsServer({ cert: this.opts.tls.certPem, key: this.opts.tls.keyPem, minVersion: 'TLSv1.2' }, handler) : createServer(handler);
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -85,7 +89,7 @@ export class WebhookInbox {
     this.server = server;
     const a = server.address() as AddressInfo;
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-    this.base = (this.opts.publicUrl ?? `http://${host}:${a.port}`).replace(/\/$/, '');
+    this.base = (this.opts.publicUrl ?? `${this.opts.tls ? 'https' : 'http'}://${host}:${a.port}`).replace(/\/$/, '');
     return this.base;
   }
 

@@ -258,3 +258,65 @@ test('a failed subscription is tried again when a later run takes the inbox; the
   }
   assert.deepEqual(await listSubscriptions(), []);
 });
+
+test('an inbox with TLS: the sandbox posts over HTTPS verified against its CA; a certificate it does not trust gets no webhooks; bad files are config errors', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createPki } = await import('../../sandbox/pki.ts');
+  const { closeInboxes } = await import('../../src/engine/index.ts');
+  const { ServiceClient } = await import('../../sandbox/http/client.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'syncprobe-inbox-tls-'));
+  const env = h.loaded.config.environments.sandbox!;
+  const files = (name: string, c: { certPem: string; keyPem: string }) => {
+    writeFileSync(join(dir, `${name}.crt`), c.certPem);
+    writeFileSync(join(dir, `${name}.key`), c.keyPem);
+    return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  };
+  const other = await createPki();
+  try {
+    env.inbox = { tls: files('trusted', await h.sandbox.issueCertificate()) };
+    const r = await h.run([SCENARIO], { inboxLingerMs: 60_000 });
+    assert.equal(r.scenarios[0]!.status, 'ok', describeRun(r));
+    assert.equal(notice(r).observedBy, 'webhook');
+    assert.equal(notice(r).requests, 0);
+    const subs = (await listSubscriptions()) as Array<{ url: string }>;
+    assert.match(subs[0]!.url, /^https:\/\/127\.0\.0\.1:\d+\/hooks\/notifications$/);
+    await closeInboxes();
+
+    // A certificate from a CA the sender does not trust: the handshake fails, nothing is delivered.
+    env.inbox = { tls: files('untrusted', await other.issueServerCert()) };
+    const u = await h.run([SCENARIO], { sla: { ...TEST_SLA, 'notifications.shipped': FAULT_SLA_MS } });
+    assert.equal(notice(u).status, 'error', describeRun(u));
+    assert.match(notice(u).failure!.reason, /never reached the inbox at https:\/\/127\.0\.0\.1:\d+\/hooks\/notifications/);
+    const c = new ServiceClient(h.sandbox.caPem);
+    try {
+      const log = await c.call('GET', `${h.sandbox.services.notifications}/api/webhook-deliveries?correlationId=${u.scenarios[0]!.correlationId}`);
+      const attempts = (log.body as { items: Array<{ status: number; error?: string }> }).items;
+      assert.ok(attempts.length >= 1 && attempts.every((a) => a.status === 0), JSON.stringify(attempts));
+      assert.match(attempts[0]!.error ?? '', /certificate|self.signed|issuer/i);
+    } finally {
+      await c.close();
+    }
+
+    // A key that does not go with the certificate, and a file that is not there.
+    const mismatched = files('mismatched', { certPem: (await h.sandbox.issueCertificate()).certPem, keyPem: (await h.sandbox.issueCertificate()).keyPem });
+    env.inbox = { tls: mismatched };
+    await assert.rejects(h.run([SCENARIO]), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /environments\.sandbox\.inbox\.tls.*the key does not go with the certificate/s);
+      return true;
+    });
+    env.inbox = { tls: { cert: join(dir, 'nowhere.crt'), key: mismatched.key } };
+    await assert.rejects(h.run([SCENARIO]), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /environments\.sandbox\.inbox\.tls\.cert.*cannot read .*nowhere\.crt: ENOENT/s);
+      return true;
+    });
+  } finally {
+    env.inbox = {};
+    await closeInboxes();
+    await other.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
