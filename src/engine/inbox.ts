@@ -2,7 +2,7 @@ import { registerSecret, redact } from '../core/redact.ts';
 import type { ConfigProblem } from '../config/errors.ts';
 import type { EnvironmentConfig } from '../config/types.ts';
 import { SystemClient, type ResolvedSystem, type ResponseValidator } from '../http/client.ts';
-import { WebhookInbox, type WebhookRoute } from '../http/inbox.ts';
+import { WebhookInbox, type InboxStats, type WebhookRoute } from '../http/inbox.ts';
 import { getPath } from '../http/records.ts';
 import type { ScenarioDefinition } from './types.ts';
 
@@ -48,6 +48,8 @@ export function resolveWebhooks(env: EnvironmentConfig, environment: string, fil
 }
 
 interface Shared {
+  environment: string;
+  inbox: WebhookInbox;
   lease: Promise<WebhookInbox>;
   holders: number;
   linger?: NodeJS.Timeout;
@@ -55,6 +57,23 @@ interface Shared {
   stop(): Promise<void>;
 }
 const shared = new Map<string, Shared>();
+
+export interface OpenInbox {
+  environment: string;
+  url: string;
+  /** Runs holding it now (0: lingering for the next run). */
+  holders: number;
+  stats: InboxStats;
+  /** Webhooks that cannot be awaited, with why (a failed subscription). */
+  unavailable: string[];
+}
+
+/** The inboxes open in this process, for a daemon's health. */
+export function openInboxes(): OpenInbox[] {
+  return [...shared.values()]
+    .filter((e) => e.inbox.url)
+    .map((e) => ({ environment: e.environment, url: e.inbox.url, holders: e.holders, stats: e.inbox.stats(), unavailable: e.inbox.unavailableReasons() }));
+}
 
 /** Stops every inbox still open (lingering after its last run): a daemon's shutdown. */
 export async function closeInboxes(): Promise<void> {
@@ -68,6 +87,7 @@ export async function closeInboxes(): Promise<void> {
 
 export interface InboxStart {
   key: string;
+  environment: string;
   env: EnvironmentConfig;
   routes: WebhookRoute[];
   tls?: { certPem: string; keyPem: string };
@@ -119,6 +139,8 @@ export async function acquireInbox(o: InboxStart): Promise<InboxLease> {
     });
     let lastRetry = Date.now();
     entry = {
+      environment: o.environment,
+      inbox,
       lease: start,
       holders: 0,
       // A subscription that failed (the system down for a moment) is tried again by a later run, at most every 30 s.

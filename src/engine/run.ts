@@ -299,7 +299,7 @@ export async function runScenarios(opts: RunOptions): Promise<EngineRunResult> {
   let lease: InboxLease | undefined;
   if (webhooks) {
     const key = [loaded.file, environment, ...webhooks.routes.map((r) => `${r.system}=${systems.get(r.system)?.baseUrl ?? ''}`)].join('|');
-    lease = await acquireInbox({ key, env, routes: webhooks.routes, ...(inboxTls ? { tls: inboxTls } : {}), systems, validators: opts.validators, log: log ? (m) => log(redact(m)) : undefined, lingerMs: opts.inboxLingerMs });
+    lease = await acquireInbox({ key, environment, env, routes: webhooks.routes, ...(inboxTls ? { tls: inboxTls } : {}), systems, validators: opts.validators, log: log ? (m) => log(redact(m)) : undefined, lingerMs: opts.inboxLingerMs });
   }
   const inbox = opts.inbox ?? lease?.inbox;
   let results: ScenarioResult[] = [];

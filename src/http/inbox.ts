@@ -130,6 +130,10 @@ export class WebhookInbox {
     this.unavailable.set(`${system}.${webhook}`, reason);
   }
 
+  unavailableReasons(): string[] {
+    return [...this.unavailable.values()];
+  }
+
   markAvailable(system: string, webhook: string): void {
     this.unavailable.delete(`${system}.${webhook}`);
   }

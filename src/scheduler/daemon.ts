@@ -13,6 +13,7 @@ import { failedOutcome, type ProbeJob, type ProbeOutcome } from './outcome.ts';
 import { gate, readKillSwitch, type KillSwitchConfig, type KillSwitchState, type MaintenanceWindow, type SkipReason } from './guards.ts';
 import { Ledger, slotKey, type LedgerEntry } from './ledger.ts';
 import { CronTicks, type TickSource } from './ticks.ts';
+import { openInboxes, type OpenInbox } from '../engine/inbox.ts';
 
 export interface SweepReport {
   found: number;
@@ -95,6 +96,8 @@ export interface DaemonSnapshot {
   sinks: Array<{ name: string; pending: number; spooled: number; written: number; deadLettered: number; failures: number }>;
   outbox: OutboxStats | null;
   sweep: SweepReport | null;
+  /** Webhook inboxes open for the probes' environments. */
+  inboxes: OpenInbox[];
 }
 
 export interface StopReport {
@@ -496,6 +499,21 @@ export class Daemon {
       },
       timestamp: now,
     });
+    for (const ib of openInboxes()) {
+      out.push({
+        measurement: 'webhook_inbox',
+        tags: { env: ib.environment },
+        fields: {
+          received_total: ib.stats.received,
+          kept_total: ib.stats.kept,
+          ignored_total: ib.stats.ignored,
+          refused_total: ib.stats.refused,
+          dropped_total: ib.stats.dropped,
+          unavailable: ib.unavailable.length,
+        },
+        timestamp: now,
+      });
+    }
     return out;
   }
 
@@ -516,6 +534,7 @@ export class Daemon {
       sinks: (this.opts.sinks ?? []).map((s) => ({ name: s.name, ...safeStats(s) })),
       outbox: this.opts.outbox?.stats() ?? null,
       sweep: this.sweepReport,
+      inboxes: openInboxes(),
     };
   }
 

@@ -17,6 +17,8 @@ export interface HealthSummary {
   outboxBacklog: number;
   deadLettered: number;
   openAlerts: number;
+  /** Webhook inboxes: deliveries received and refused (a sender signing with another secret), webhooks that cannot be awaited. */
+  inboxes: Array<{ environment: string; url: string; received: number; refused: number; unavailable: string[] }>;
 }
 
 export function summarize(s: DaemonSnapshot, backlogLimit = 10_000): HealthSummary {
@@ -44,6 +46,7 @@ export function summarize(s: DaemonSnapshot, backlogLimit = 10_000): HealthSumma
     outboxBacklog,
     deadLettered,
     openAlerts: s.openAlerts.length,
+    inboxes: (s.inboxes ?? []).map((i) => ({ environment: i.environment, url: i.url, received: i.stats.received, refused: i.stats.refused, unavailable: i.unavailable })),
   };
 }
 

@@ -239,7 +239,7 @@ test('a failed subscription is tried again when a later run takes the inbox; the
   const route = routes.find((r) => r.name === 'notificationSent')!;
   const good = route.spec;
   route.spec = { ...good, subscribe: { ...good.subscribe!, path: '/api/not-here' } };
-  const o = { key: 'retry-test', env, routes, systems, lingerMs: 60_000, resubscribeAfterMs: 0 };
+  const o = { key: 'retry-test', environment: 'sandbox', env, routes, systems, lingerMs: 60_000, resubscribeAfterMs: 0 };
   const first = await acquireInbox(o);
   try {
     assert.equal(first.inbox.has('notifications', 'notificationSent'), false);

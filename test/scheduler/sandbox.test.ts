@@ -232,3 +232,38 @@ test('tls and oauth probes on the sandbox: healthy ERP client ok; an expired cli
   assert.deepEqual([w.results[0]!.key, w.results[0]!.impact.scope], ['east-connector/oauth/warehouse=WH-EAST', 'warehouse']);
   assert.ok(!JSON.stringify(w).includes(expired.clientSecret!), 'the secret appears nowhere in the outcome');
 });
+
+test('a schedule keeps its webhook inbox between runs: its counts are in the snapshot, on /healthz and in webhook_inbox points; closeInboxes unsubscribes', async () => {
+  const { closeInboxes } = await import('../../src/engine/index.ts');
+  const { openInboxes } = await import('../../src/engine/inbox.ts');
+  const { summarize } = await import('../../src/scheduler/health.ts');
+  await closeInboxes();
+  const p = probe({ name: 'orders-b2b', scenario: 'order-to-notification/b2b', environment: 'sandbox', timeoutMs: 60_000 });
+  const daemon = new Daemon({ probes: [p], jobFor: jobFactory(deps()), ticks: new IntervalTicks(3_600_000), log: quiet, healthIntervalMs: 0 });
+  await daemon.start();
+  try {
+    for (let i = 0; i < 2; i++) {
+      await daemon.trigger('orders-b2b');
+      const last = daemon.snapshot().probes[0]!.lastRun!;
+      assert.equal(last.status, 'ok', JSON.stringify(last.results));
+    }
+    const snap = daemon.snapshot();
+    assert.equal(snap.inboxes.length, 1, 'one inbox for both runs');
+    const ib = snap.inboxes[0]!;
+    assert.equal(ib.environment, 'sandbox');
+    assert.equal(ib.holders, 0, 'lingering between runs');
+    assert.ok(ib.stats.kept >= 2 && ib.stats.refused === 0, JSON.stringify(ib.stats));
+    assert.deepEqual(summarize(snap).inboxes, [{ environment: 'sandbox', url: ib.url, received: ib.stats.received, refused: 0, unavailable: [] }]);
+    const point = daemon.healthPoints().find((x) => x.measurement === 'webhook_inbox')!;
+    assert.deepEqual(point.tags, { env: 'sandbox' });
+    assert.equal(point.fields.kept_total, ib.stats.kept);
+    const subs = await getJson<{ items: Array<{ url: string }> }>({ baseUrl: env.sandbox!.services.notifications, caPem: env.sandbox!.caPem }, '/api/webhooks');
+    assert.deepEqual(subs.items.map((s) => s.url), [`${ib.url}/hooks/notifications`], 'one subscription for the two runs');
+  } finally {
+    await daemon.stop(30_000);
+    await closeInboxes();
+  }
+  assert.deepEqual(openInboxes(), []);
+  const after = await getJson<{ items: unknown[] }>({ baseUrl: env.sandbox!.services.notifications, caPem: env.sandbox!.caPem }, '/api/webhooks');
+  assert.deepEqual(after.items, []);
+});

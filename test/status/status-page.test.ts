@@ -51,7 +51,7 @@ const snapshot: DaemonSnapshot = {
       scope: 'channel=marketplace', environment: 'sandbox', level: 'failed', severity: 'critical', openedAt: iso(120_000), reason: 'ERP never created the order', channels: ['webhook'] },
   ],
   sinks: [{ name: 'influxdb', pending: 3, spooled: 10, written: 500, deadLettered: 0, failures: 0 }],
-  outbox: null, sweep: null,
+  outbox: null, sweep: null, inboxes: [],
 };
 
 test('the rendered page escapes what systems said and shows every probe and transaction', () => {
