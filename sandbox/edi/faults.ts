@@ -27,6 +27,14 @@ export const EDI_FAULTS = {
       return {};
     },
   },
+  'edi.envelopeRejected': {
+    value: '[<TA105 note code>]',
+    effect: 'inbound interchanges are rejected at the envelope: a TA1 R with that note code (default 006, invalid sender ID) instead of a 997; the orders are not processed',
+    parse(raw: string | undefined) {
+      if (raw !== undefined && raw !== '' && !/^\d{3}$/.test(raw)) throw new Error(`expects a 3-digit TA105 note code such as 006, got '${raw}'`);
+      return {};
+    },
+  },
   'edi.lateFile': {
     value: '<minutes>',
     effect: 'outbound EDI documents reach the outbox folder and mailbox that many minutes late',

@@ -12,6 +12,7 @@ import {
   build855,
   build856,
   build997,
+  buildTA1,
   ControlNumbers,
   el,
   parseX12,
@@ -182,6 +183,26 @@ export { EDI_FAULTS } from './faults.ts';
 
 const DEFAULT_UOMS: Record<string, string> = { EA: 'EA', CA: 'CS12' };
 
+/** The TA105 note code for the envelope faults of an interchange. */
+function envelopeNoteOf(problems: X12Problem[]): string {
+  const codes = new Set(problems.map((p) => p.code));
+  if (codes.has('x12.ieaControlNumber')) return '001';
+  if (codes.has('x12.segmentTerminator')) return '004';
+  if (codes.has('x12.ieaCount')) return '021';
+  return '022';
+}
+
+/** The correlation id and PO number of the first 850 of an interchange, even one that is not processed. */
+function correlationOf(parsed: ReturnType<typeof parseX12>): { correlationId: string | null; poNumber: string | null } {
+  for (const g of parsed.interchange?.groups ?? [])
+    for (const tx of g.transactions) {
+      const ref = tx.segments.find((s) => s.tag === 'REF' && el(s, 1) === 'ZZ');
+      const beg = tx.segments.find((s) => s.tag === 'BEG');
+      if (ref || beg) return { correlationId: el(ref, 2) || null, poNumber: el(beg, 3) || null };
+    }
+  return { correlationId: null, poNumber: null };
+}
+
 function faultValue(faults: EdiGatewayOptions['faults'], name: string): string | undefined {
   const v = faults.get(name);
   if (v === undefined || v === null || v === false) return undefined;
@@ -330,6 +351,26 @@ export async function startEdiGateway(opts: EdiGatewayOptions): Promise<EdiGatew
     const base = { messageId: `<${randomUUID()}@sandbox.syncprobe>`, originalMessageId: meta.messageId ?? null, mic, receivedAt: new Date(receivedAt).toISOString() };
     const parsed = parseX12(body);
     const result = acknowledge(parsed, (tx) => read850(tx, { uoms: Object.keys(uomMap) }).errors);
+    // An envelope the gateway cannot or will not take: a TA1 R to the sender when its ISA can be read
+    // (the agreement is "TA1 on error"), and nothing of the interchange is processed.
+    const rejectedEnvelope = faultValue(opts.faults, 'edi.envelopeRejected');
+    const envelopeNote = !result.acks ? envelopeNoteOf(result.interchangeProblems) : rejectedEnvelope !== undefined ? rejectedEnvelope || '006' : undefined;
+    if (envelopeNote && parsed.interchange) {
+      const ic = parsed.interchange;
+      const ids = correlationOf(parsed);
+      emit(ic.senderId, buildTA1({ controlNumber: ic.controlNumber, date: ic.date, time: ic.time, status: 'R', note: envelopeNote }, envelopeFor(ic.senderId)), 'edi.ack', { correlationId: ids.correlationId, poNumber: ids.poNumber }, 'edi.ta1Sent');
+      if (result.acks) {
+        return {
+          ...base,
+          // The transport took the message; the translator refused its envelope (the TA1 says why).
+          disposition: 'automatic-action/MDN-sent-automatically; processed/warning: interchange-rejected',
+          partner: ic.senderId,
+          interchangeControlNumber: ic.controlNumber,
+          purchaseOrders: [],
+          problems: [{ code: 'x12.interchangeRejected', segment: 'ISA', message: `interchange ISA13=${ic.controlNumber} rejected at the envelope: TA1 R ${envelopeNote}` }],
+        };
+      }
+    }
     if (!result.acks) {
       return {
         ...base,

@@ -1,5 +1,5 @@
 import { ControlNumbers } from './control-numbers.ts';
-import { buildX12, ccyymmdd, el, hhmm, type Interchange, type Party, type Segment, type Transaction } from './x12.ts';
+import { buildX12, ccyymmdd, DEFAULT_DELIMITERS, el, hhmm, type Interchange, type Party, type Segment, type Transaction } from './x12.ts';
 
 /**
  * The business documents of the EDI order flow: 850 purchase order (in), 997 functional
@@ -205,6 +205,77 @@ export function build997(ack: FunctionalAck, env: Envelope): Built {
   }
   segs.push(['AK9', ack.status, String(ack.included), String(ack.received), String(ack.accepted), ...ack.codes.slice(0, 5)]);
   return build(env, 'FA', '997', segs);
+}
+
+/**
+ * TA1 interchange acknowledgement: the receiver's verdict on an interchange envelope (ISA/IEA), sent
+ * in an interchange of its own (ISA, TA1, IEA; no functional group). A rejected interchange (R) is
+ * not processed: no 997 will follow. Note codes (TA105) of X12 element I18 that this project uses.
+ */
+export const TA1_NOTES: Record<string, string> = {
+  '000': 'no error',
+  '001': 'the interchange control numbers in ISA13 and IEA02 do not match',
+  '004': 'the segment terminator is invalid',
+  '005': 'invalid interchange ID qualifier for the sender (ISA05)',
+  '006': 'invalid interchange sender ID (ISA06)',
+  '007': 'invalid interchange ID qualifier for the receiver (ISA07)',
+  '008': 'invalid interchange receiver ID (ISA08)',
+  '009': 'unknown interchange receiver ID (ISA08)',
+  '021': 'invalid number of included groups (IEA01)',
+  '022': 'invalid control structure',
+  '024': 'invalid interchange content',
+  '025': 'duplicate interchange control number',
+};
+
+export interface InterchangeAck {
+  /** ISA13, ISA09 (YYMMDD) and ISA10 (HHMM) of the interchange acknowledged. */
+  controlNumber: string;
+  date: string;
+  time: string;
+  /** TA104: A accepted, E accepted with errors, R rejected. */
+  status: 'A' | 'E' | 'R';
+  /** TA105. */
+  note: string;
+}
+
+export function buildTA1(ack: InterchangeAck, env: Envelope): Built {
+  const d = DEFAULT_DELIMITERS;
+  const icn = String(env.controlNumbers.nextInterchange()).padStart(9, '0');
+  const at = env.at ?? new Date();
+  const pad = (v: string, n: number) => v.padEnd(n, ' ').slice(0, n);
+  const isa = [
+    'ISA', '00', pad('', 10), '00', pad('', 10),
+    pad(env.sender.qualifier ?? 'ZZ', 2), pad(env.sender.id, 15),
+    pad(env.receiver.qualifier ?? 'ZZ', 2), pad(env.receiver.id, 15),
+    at.toISOString().slice(2, 10).replace(/-/g, ''), at.toISOString().slice(11, 16).replace(':', ''),
+    d.repetition, '00401', icn, '0', env.usage ?? 'T', d.subElement,
+  ].join(d.element);
+  const ta1 = ['TA1', ack.controlNumber.padStart(9, '0'), ack.date, ack.time, ack.status, ack.note.padStart(3, '0')].join(d.element);
+  const iea = ['IEA', '0', icn].join(d.element);
+  return { text: `${isa}${d.segment}${ta1}${d.segment}${iea}${d.segment}`, type: 'TA1', interchangeControlNumber: icn, groupControlNumber: '', transactionControlNumber: '' };
+}
+
+/** Reads the TA1 of an interchange acknowledgement; a problem when there is none or it is malformed. */
+export function readTA1(text: string): { ack: InterchangeAck; problems?: undefined } | { ack?: undefined; problems: string[] } {
+  const t = text.replace(/^\uFEFF/, '').trimStart();
+  if (!t.startsWith('ISA') || t.length < 106) return { problems: ['not an X12 interchange: no ISA header of 106 characters'] };
+  const element = t[3]!;
+  const segment = t[105]!;
+  const segs = t.split(segment).map((x) => x.trim()).filter(Boolean).map((x) => x.split(element));
+  const ta1 = segs.find((x) => x[0] === 'TA1');
+  if (!ta1) return { problems: ['the interchange holds no TA1 segment'] };
+  const [, controlNumber = '', date = '', time = '', status = '', note = ''] = ta1;
+  const problems: string[] = [];
+  if (!/^\d{9}$/.test(controlNumber)) problems.push(`TA101 ${JSON.stringify(controlNumber)} is not a 9-digit interchange control number`);
+  if (status !== 'A' && status !== 'E' && status !== 'R') problems.push(`TA104 ${JSON.stringify(status)} is not A, E or R`);
+  if (!/^\d{3}$/.test(note)) problems.push(`TA105 ${JSON.stringify(note)} is not a 3-digit note code`);
+  if (problems.length) return { problems };
+  return { ack: { controlNumber, date, time, status: status as InterchangeAck['status'], note } };
+}
+
+/** "TA1 R 006 (invalid interchange sender ID (ISA06))" */
+export function describeTA1(a: InterchangeAck): string {
+  return `TA1 ${a.status} ${a.note} (${TA1_NOTES[a.note] ?? 'note code not listed here'}) for interchange ISA13=${a.controlNumber}`;
 }
 
 export function read997(tx: Transaction): FunctionalAck {

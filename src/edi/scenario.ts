@@ -3,7 +3,7 @@ import type { LookupSpec, SystemConfig } from '../config/types.ts';
 import { defineScenario, type DataMismatch, type Diagnosis, type Milestone, type NormalizedRecord, type ScenarioContext, type ScenarioDefinition } from '../engine/index.ts';
 import { checkAckText, checkAsnText, type EdiCheckDocument } from './checks.ts';
 import { ControlNumbers } from './control-numbers.ts';
-import { build850, firstTransaction, read855, type OrderLine } from './documents.ts';
+import { build850, describeTA1, firstTransaction, read855, readTA1, type OrderLine } from './documents.ts';
 import { parseX12 } from './x12.ts';
 
 /**
@@ -85,6 +85,21 @@ export function mismatchesOf(doc: EdiCheckDocument, field: string): DataMismatch
   return doc.problems.map((p) => ({ field: p.segment ? `${field}.${p.segment}${p.element !== undefined ? String(p.element).padStart(2, '0') : ''}` : field, expected: null, actual: p.code, message: p.message, class: p.failureClass ?? 'data' }));
 }
 
+/** A TA1 that rejects the interchange: the envelope was refused before any PO in it was read. */
+function ta1Mismatches(text: string): DataMismatch[] {
+  const t = readTA1(text);
+  if (!t.ack) return [{ field: 'TA1', expected: 'a TA1 segment', actual: null, message: `the partner sent an unreadable interchange acknowledgement: ${t.problems.join('; ')}`, class: 'data' }];
+  return [
+    {
+      field: 'TA1.TA105',
+      expected: '000',
+      actual: t.ack.note,
+      message: `the partner rejected the interchange at the envelope (${describeTA1(t.ack)}): none of its purchase orders was read and no 997 will come; check the ISA sender and receiver ids and qualifiers agreed with the partner`,
+      class: 'data',
+    },
+  ];
+}
+
 async function cancelErpOrders(ctx: ScenarioContext): Promise<void> {
   const path = str(ctx.system('erp').system.settings?.cancelPath) ?? '/api/sales-orders/{orderNumber}/cancel';
   const found = new Map<string, NormalizedRecord>();
@@ -103,6 +118,10 @@ async function diagnose(ctx: ScenarioContext, m: Milestone): Promise<Diagnosis |
   if (m.name === 'edi.acknowledged') {
     if (!po) return { class: 'business', reason: `the gateway holds no purchase order for ${ctx.correlationId}: the 850 never reached its translator`, scope };
     return { class: 'business', reason: `no 997 functional acknowledgement for PO ${String(po.poNumber)} (group ${String(po.groupControlNumber)}): the gateway received it (status ${String(po.status)}) but never acknowledged it`, scope };
+  }
+  if (m.name === 'erp.created' && !po) {
+    const ta1 = (await ctx.lookup('edi', 'mailbox', { partner: settingsOf(ctx).partner, type: 'TA1', correlationId: ctx.correlationId })).map((r) => readTA1(String(r.body)).ack).find((a) => a?.status === 'R');
+    if (ta1) return { class: 'data', reason: `the ERP never got the PO: the partner rejected its interchange at the envelope (${describeTA1(ta1)}), see edi.acknowledged`, scope };
   }
   if (m.name === 'erp.created' && po) {
     if (po.status === 'rejected') return { class: 'data', reason: `the ERP never got PO ${String(po.poNumber)}: the partner's translator rejected the 850 (997 AK5 ${String(po.ackStatus)}), see edi.acknowledged`, scope };
@@ -131,9 +150,16 @@ export function ediOrderScenario(spec: EdiOrderScenarioSpec): ScenarioDefinition
       from: 'edi.accepted',
       timestamp: 'availableAt',
       ...(sla['edi.acknowledged'] !== undefined ? { slaMs: sla['edi.acknowledged'] } : {}),
-      poll: mailbox('997'),
+      // Every document for this transaction: a 997, or a TA1 rejecting the interchange (then no 997 comes).
+      poll: {
+        lookup: 'mailbox',
+        params: (ctx: ScenarioContext) => ({ partner: settingsOf(ctx).partner, correlationId: ctx.correlationId }),
+        until: (rs: NormalizedRecord[]) => rs.find((r) => r.type === '997' && typeof r.body === 'string') ?? rs.find((r) => r.type === 'TA1' && typeof r.body === 'string' && readTA1(r.body).ack?.status === 'R'),
+      },
       check: (r, ctx) =>
-        mismatchesOf(checkAckText(String(r.body), { groupControlNumber: str(ctx.vars.ediGroupControlNumber), transactionControlNumber: str(ctx.vars.ediTransactionControlNumber) }), '997'),
+        r.type === 'TA1'
+          ? ta1Mismatches(String(r.body))
+          : mismatchesOf(checkAckText(String(r.body), { groupControlNumber: str(ctx.vars.ediGroupControlNumber), transactionControlNumber: str(ctx.vars.ediTransactionControlNumber) }), '997'),
     },
     {
       name: 'erp.created',

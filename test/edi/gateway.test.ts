@@ -16,6 +16,8 @@ import {
   read810,
   read855,
   read997,
+  readTA1,
+  describeTA1,
   type PurchaseOrder,
 } from '../../src/edi/index.ts';
 import { httpsCall, startOrderIntake, until } from './support.ts';
@@ -357,4 +359,47 @@ test("the partner's 997 for an 855 is recorded and never acknowledged in turn", 
   await gw.notifyShipment({ correlationId: po.correlationId!, shipmentId: 'ASN-7' });
   await waitFor(gw, '856', po.correlationId!);
   assert.equal(gw.mailbox({ type: '997' }).length, 1, 'only the 997 for the 850');
+});
+
+test('TA1: an interchange whose IEA02 differs from ISA13 is rejected at the envelope (TA1 R 001) to the sender; nothing in it is processed', async (t) => {
+  const { gw, intake } = await setup(t);
+  const po = order();
+  const built = x850(po);
+  const text = built.text.replace(/IEA\*1\*(\d{9})~$/, (_m, n: string) => `IEA*1*${String((Number(n) + 1) % 1e9).padStart(9, '0')}~`);
+  assert.notEqual(text, built.text, 'the trailer was changed');
+  const receipt = await post(gw, text);
+  assert.equal(receipt.purchaseOrders.length, 0);
+  const doc = await waitFor(gw, 'TA1', po.correlationId!);
+  const ta1 = readTA1(await fetchDoc(gw, doc.id));
+  assert.deepEqual(ta1.ack && { controlNumber: ta1.ack.controlNumber, status: ta1.ack.status, note: ta1.ack.note }, { controlNumber: built.interchangeControlNumber, status: 'R', note: '001' });
+  assert.match(describeTA1(ta1.ack!), /TA1 R 001 \(the interchange control numbers in ISA13 and IEA02 do not match\)/);
+  assert.equal(gw.mailbox({ type: '997' }).length, 0);
+  assert.equal(intake.received.length, 0);
+});
+
+test('fault edi.envelopeRejected=008: a sound interchange is refused with TA1 R 008 instead of a 997; the transport receipt says processed with a warning', async (t) => {
+  const { gw, intake } = await setup(t, { faults: { 'edi.envelopeRejected': '008' } });
+  const po = order();
+  const built = x850(po);
+  const receipt = await post(gw, built.text);
+  assert.match(receipt.disposition, /processed\/warning: interchange-rejected/);
+  assert.equal(receipt.problems[0]!.code, 'x12.interchangeRejected');
+  const doc = await waitFor(gw, 'TA1', po.correlationId!);
+  const text = await fetchDoc(gw, doc.id);
+  assert.equal(text.indexOf('~'), 105, 'a 106-character ISA');
+  assert.match(text, new RegExp(`TA1\\*${built.interchangeControlNumber}\\*\\d{6}\\*\\d{4}\\*R\\*008~IEA\\*0\\*\\d{9}~$`));
+  assert.equal(readTA1(text).ack?.note, '008');
+  assert.equal(gw.mailbox({ type: '997' }).length, 0);
+  assert.equal(intake.received.length, 0);
+});
+
+test('readTA1 names what is wrong with an acknowledgement it cannot read', () => {
+  assert.deepEqual(readTA1('not x12').problems, ['not an X12 interchange: no ISA header of 106 characters']);
+  const isa = 'ISA*00*          *00*          *ZZ*SANDBOXDIST    *ZZ*SYNTHPROBE     *261204*0907*U*00401*000000005*0*T*>~';
+  assert.deepEqual(readTA1(`${isa}IEA*0*000000005~`).problems, ['the interchange holds no TA1 segment']);
+  assert.deepEqual(readTA1(`${isa}TA1*12*261204*0915*X*6~IEA*0*000000005~`).problems, [
+    'TA101 "12" is not a 9-digit interchange control number',
+    'TA104 "X" is not A, E or R',
+    'TA105 "6" is not a 3-digit note code',
+  ]);
 });
