@@ -4,14 +4,15 @@ import { UsageError } from '../core/errors.ts';
 import type { Point } from '../core/outputs.ts';
 import { EXIT_CODE, worst, type Status } from '../core/status.ts';
 import { checkAckText, checkFileArrival, globToRegExp, type EdiCheckDocument, type EdiProblem, type FileArrivalExpectation } from './checks.ts';
+import { describeTA1, readTA1 } from './documents.ts';
 
 /**
  * EDI checks as probe types for the scheduler: options validation (every problem at once, naming
  * the field), the run, and InfluxDB points.
  *
  *   edi-file-arrival  { partner, folder, pattern, window: { from?, by }, graceMinutes? }
- *   edi-ack           { partner, folder, pattern?, sinceMinutes? }  every 997 that landed in the
- *                     folder in the last sinceMinutes (default 60) must be accepted
+ *   edi-ack           { partner, folder, pattern?, ta1Pattern?, sinceMinutes? }  every 997 (and TA1)
+ *                     that landed in the folder in the last sinceMinutes (default 60) must be accepted
  */
 export const EDI_CHECK_TYPES = ['edi-file-arrival', 'edi-ack'] as const;
 export type EdiCheckType = (typeof EDI_CHECK_TYPES)[number];
@@ -21,6 +22,8 @@ export interface AckFolderOptions {
   folder: string;
   /** Default '997_*'. */
   pattern: string;
+  /** TA1 interchange acknowledgements in the same folder; default 'TA1_*', '' for none. */
+  ta1Pattern: string;
   sinceMinutes: number;
 }
 
@@ -69,10 +72,11 @@ export function ackFolderOptions(opts: unknown, where = 'check.options'): AckFol
   const partner = field(o, 'partner', problems, where);
   const folder = field(o, 'folder', problems, where);
   const pattern = o.pattern === undefined ? '997_*' : field(o, 'pattern', problems, where);
+  const ta1Pattern = o.ta1Pattern === undefined ? 'TA1_*' : typeof o.ta1Pattern === 'string' ? o.ta1Pattern : (problems.push(`${where}.ta1Pattern: expected a file pattern or '' for none, got ${JSON.stringify(o.ta1Pattern)}`), '');
   const since = o.sinceMinutes ?? 60;
   if (typeof since !== 'number' || !(since > 0)) problems.push(`${where}.sinceMinutes: expected a number of minutes > 0, got ${JSON.stringify(since)}`);
   if (problems.length) throw new UsageError(problems.join('; '), where, 'see docs/edi.md for the edi-ack options');
-  return { partner, folder, pattern, sinceMinutes: since as number };
+  return { partner, folder, pattern, ta1Pattern, sinceMinutes: since as number };
 }
 
 export interface AckFile {
@@ -81,20 +85,44 @@ export interface AckFile {
   text: string;
 }
 
-/** Pure: every 997 in the list judged; the worst decides, each problem names its file. */
+const patternOf = (p: string, partner: string) => globToRegExp(p.split('{partner}').join(partner));
+const ta1ReOf = (opts: AckFolderOptions) => (opts.ta1Pattern ? patternOf(opts.ta1Pattern, opts.partner) : undefined);
+
+/** A TA1 file as a check document: A ok, E a warning, R critical (class data), unreadable critical. */
+export function checkTa1Text(text: string): EdiCheckDocument {
+  const t = readTA1(text);
+  if (!t.ack) return { status: 'critical', problems: [{ code: 'edi.ta1Malformed', failureClass: 'data', message: `unreadable TA1: ${t.problems.join('; ')}` }] };
+  if (t.ack.status === 'A') return { status: 'ok', problems: [] };
+  const rejected = t.ack.status === 'R';
+  return {
+    status: rejected ? 'critical' : 'warning',
+    problems: [
+      {
+        code: rejected ? 'edi.interchangeRejected' : 'edi.interchangeWithErrors',
+        failureClass: 'data',
+        segment: 'TA1',
+        element: 5,
+        message: rejected ? `interchange rejected at the envelope: ${describeTA1(t.ack)}; nothing in it was read` : `interchange accepted with errors: ${describeTA1(t.ack)}`,
+      },
+    ],
+  };
+}
+
+/** Pure: every 997 and TA1 in the list judged; the worst decides, each problem names its file. */
 export function evaluateAckFiles(opts: AckFolderOptions, files: AckFile[], now: Date): EdiCheckDocument {
   const since = now.getTime() - opts.sinceMinutes * 60_000;
-  const re = globToRegExp(opts.pattern.split('{partner}').join(opts.partner));
-  const recent = files.filter((f) => re.test(f.name) && f.mtimeMs >= since).sort((a, b) => a.mtimeMs - b.mtimeMs);
+  const re = patternOf(opts.pattern, opts.partner);
+  const ta1Re = ta1ReOf(opts);
+  const recent = files.filter((f) => (re.test(f.name) || ta1Re?.test(f.name)) && f.mtimeMs >= since).sort((a, b) => a.mtimeMs - b.mtimeMs);
   const problems: EdiProblem[] = [];
   const statuses: Status[] = [];
   let accepted = 0;
   let rejected = 0;
   for (const f of recent) {
-    const doc = checkAckText(f.text);
+    const doc = ta1Re?.test(f.name) && !re.test(f.name) ? checkTa1Text(f.text) : checkAckText(f.text);
     statuses.push(doc.status);
     if (doc.status === 'ok') accepted++;
-    if (doc.problems.some((p) => p.code === 'edi.ackRejected')) rejected++;
+    if (doc.problems.some((p) => p.code === 'edi.ackRejected' || p.code === 'edi.interchangeRejected')) rejected++;
     for (const p of doc.problems) problems.push({ ...p, message: `${opts.partner}: ${f.name}: ${p.message}` });
   }
   const status = worst(...statuses);
@@ -123,10 +151,11 @@ export async function checkAckFolder(opts: AckFolderOptions, now: Date = new Dat
     return { status: 'critical', problems: [{ code: 'edi.folderUnreadable', failureClass: 'transport', message }], partner: opts.partner, folder, failure: { class: 'transport', reason: message } };
   }
   const since = now.getTime() - opts.sinceMinutes * 60_000;
-  const re = globToRegExp(opts.pattern.split('{partner}').join(opts.partner));
+  const re = patternOf(opts.pattern, opts.partner);
+  const ta1Re = ta1ReOf(opts);
   const files: AckFile[] = [];
   for (const name of names) {
-    if (!re.test(name)) continue;
+    if (!re.test(name) && !ta1Re?.test(name)) continue;
     try {
       const p = join(folder, name);
       const s = await stat(p);
