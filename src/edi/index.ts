@@ -21,7 +21,7 @@ export {
   type InterchangeSpec,
   type TransactionSpec,
 } from './x12.ts';
-export { ControlNumbers, type ControlNumberState } from './control-numbers.ts';
+export { ControlNumbers, ControlNumberFile, type ControlNumberState } from './control-numbers.ts';
 export {
   build850,
   read850,

@@ -1,8 +1,10 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataError } from '../core/errors.ts';
 import type { LookupSpec, SystemConfig } from '../config/types.ts';
 import { defineScenario, type DataMismatch, type Diagnosis, type Milestone, type NormalizedRecord, type ScenarioContext, type ScenarioDefinition } from '../engine/index.ts';
 import { checkAckText, checkAsnText, type EdiCheckDocument } from './checks.ts';
-import { ControlNumbers } from './control-numbers.ts';
+import { ControlNumberFile, ControlNumbers } from './control-numbers.ts';
 import { build850, describeTA1, firstTransaction, read855, readTA1, type OrderLine } from './documents.ts';
 import { parseX12 } from './x12.ts';
 
@@ -65,18 +67,30 @@ export interface EdiOrderScenarioSpec {
 
 export type EdiMilestone = 'edi.accepted' | 'edi.acknowledged' | 'erp.created' | 'edi.poAcknowledged' | 'wms.shipped' | 'edi.asnReceived';
 
-// Control numbers must not repeat for a partner: start from the clock so successive processes do not collide.
-let numbers: ControlNumbers | undefined;
-function controlNumbers(): ControlNumbers {
-  numbers ??= new ControlNumbers({ interchange: (Math.floor(Date.now() / 1000) % 900_000_000) + 1, group: (Math.floor(Date.now() / 1000) % 900_000_000) + 1, transaction: 1 });
-  return numbers;
+// Control numbers must never repeat for a partner (they refuse a repeated ISA13 with TA1 025): they are
+// kept in a file shared by every process sending as that party, first seeded from the clock.
+const numberFiles = new Map<string, ControlNumberFile>();
+async function controlNumbers(path: string): Promise<ControlNumbers> {
+  let f = numberFiles.get(path);
+  if (!f) {
+    const clock = (Math.floor(Date.now() / 1000) % 900_000_000) + 1;
+    numberFiles.set(path, (f = new ControlNumberFile(path, () => ({ interchange: clock, group: clock, transaction: 1 }))));
+  }
+  return new ControlNumbers(await f.take());
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? undefined : String(v));
 
-function settingsOf(ctx: ScenarioContext): { partner: string; receiver: string; as2Path: string } {
+function settingsOf(ctx: ScenarioContext): { partner: string; receiver: string; as2Path: string; controlNumberFile: string } {
   const s = ctx.system('edi').system.settings ?? {};
-  return { partner: str(s.partner) ?? 'SYNTHPROBE', receiver: str(s.receiver) ?? 'SANDBOXDIST', as2Path: str(s.as2Path) ?? '/as2' };
+  const partner = str(s.partner) ?? 'SYNTHPROBE';
+  return {
+    partner,
+    receiver: str(s.receiver) ?? 'SANDBOXDIST',
+    as2Path: str(s.as2Path) ?? '/as2',
+    // Where the sending party's control numbers are kept; give every host that sends as it the same file.
+    controlNumberFile: str(s.controlNumberFile) ?? join(tmpdir(), `syncprobe-edi-control-numbers-${partner.replace(/[^A-Za-z0-9_-]/g, '_')}.json`),
+  };
 }
 
 /** A check document's problems as milestone data mismatches. */
@@ -243,7 +257,7 @@ export function ediOrderScenario(spec: EdiOrderScenarioSpec): ScenarioDefinition
           const s = settingsOf(ctx);
           const built = build850(
             { poNumber: ctx.reference, buyer: ctx.marker.customer, shipFrom: spec.shipFrom, correlationId: ctx.correlationId, lines: spec.lines },
-            { sender: { id: s.partner }, receiver: { id: s.receiver }, controlNumbers: controlNumbers(), usage: 'T' },
+            { sender: { id: s.partner }, receiver: { id: s.receiver }, controlNumbers: await controlNumbers(s.controlNumberFile), usage: 'T' },
           );
           ctx.vars.ediGroupControlNumber = built.groupControlNumber;
           ctx.vars.ediTransactionControlNumber = built.transactionControlNumber;
