@@ -30,6 +30,17 @@ function checkNumbers(obj: unknown, field: string, file: string, out: ConfigProb
   for (const [k, v] of Object.entries(obj)) if (!isPosNum(v)) out.push({ file, field: `${field}.${k}`, message: `expected a positive number (${what}), got ${JSON.stringify(v)}` });
 }
 
+/** How records are read from a body (a lookup's answer, a webhook's delivery): items, fields, lines. */
+function checkRecordMap(spec: Partial<Pick<LookupSpec, 'items' | 'fields' | 'lines'>>, field: string, file: string, out: ConfigProblem[], say: { items: string; fields: string }): void {
+  if (spec.items !== undefined && typeof spec.items !== 'string') out.push({ file, field: `${field}.items`, message: `expected a dot path to the array of records, e.g. '${say.items}'` });
+  if (!isObj(spec.fields)) out.push({ file, field: `${field}.fields`, message: `expected an object mapping field names to paths in the payload${say.fields}` });
+  else checkFields(spec.fields, `${field}.fields`, file, out);
+  if (spec.lines !== undefined) {
+    if (!isObj(spec.lines) || !isStr(spec.lines.path) || !isObj(spec.lines.fields)) out.push({ file, field: `${field}.lines`, message: 'expected { path, fields }' });
+    else checkFields(spec.lines.fields, `${field}.lines.fields`, file, out);
+  }
+}
+
 function checkLookup(l: unknown, field: string, file: string, out: ConfigProblem[]): void {
   if (!isObj(l)) {
     out.push({ file, field, message: 'expected a lookup { path, fields, items? }' });
@@ -38,13 +49,7 @@ function checkLookup(l: unknown, field: string, file: string, out: ConfigProblem
   const lk = l as Partial<LookupSpec>;
   if (!isStr(lk.path) || !lk.path.startsWith('/')) out.push({ file, field: `${field}.path`, message: "expected a path starting with '/', e.g. '/api/sales-orders'" });
   if (lk.method !== undefined && lk.method !== 'GET' && lk.method !== 'POST') out.push({ file, field: `${field}.method`, message: "expected 'GET' or 'POST'" });
-  if (lk.items !== undefined && typeof lk.items !== 'string') out.push({ file, field: `${field}.items`, message: "expected a dot path to the array of records, e.g. 'items'" });
-  if (!isObj(lk.fields)) out.push({ file, field: `${field}.fields`, message: 'expected an object mapping field names to paths in the payload' });
-  else checkFields(lk.fields, `${field}.fields`, file, out);
-  if (lk.lines !== undefined) {
-    if (!isObj(lk.lines) || !isStr(lk.lines.path) || !isObj(lk.lines.fields)) out.push({ file, field: `${field}.lines`, message: 'expected { path, fields }' });
-    else checkFields(lk.lines.fields, `${field}.lines.fields`, file, out);
-  }
+  checkRecordMap(lk, field, file, out, { items: 'items', fields: '' });
   if (lk.query !== undefined && (!isObj(lk.query) || Object.values(lk.query).some((v) => typeof v !== 'string')))
     out.push({ file, field: `${field}.query`, message: "expected an object of string templates, e.g. { externalReference: '{reference}' }" });
 }
@@ -56,13 +61,7 @@ function checkWebhook(w: unknown, field: string, file: string, out: ConfigProble
   }
   const wh = w as Partial<WebhookSpec>;
   if (!isStr(wh.path) || !wh.path.startsWith('/')) out.push({ file, field: `${field}.path`, message: "expected the path on the inbox, starting with '/', e.g. '/hooks/notifications'" });
-  if (wh.items !== undefined && typeof wh.items !== 'string') out.push({ file, field: `${field}.items`, message: "expected a dot path to the array of records, e.g. 'events'" });
-  if (!isObj(wh.fields)) out.push({ file, field: `${field}.fields`, message: 'expected an object mapping field names to paths in the payload (correlationId ties a delivery to its transaction)' });
-  else checkFields(wh.fields, `${field}.fields`, file, out);
-  if (wh.lines !== undefined) {
-    if (!isObj(wh.lines) || !isStr(wh.lines.path) || !isObj(wh.lines.fields)) out.push({ file, field: `${field}.lines`, message: 'expected { path, fields }' });
-    else checkFields(wh.lines.fields, `${field}.lines.fields`, file, out);
-  }
+  checkRecordMap(wh, field, file, out, { items: 'events', fields: ' (correlationId ties a delivery to its transaction)' });
   if (wh.correlationHeader !== undefined && !isStr(wh.correlationHeader)) out.push({ file, field: `${field}.correlationHeader`, message: 'expected a header name, e.g. X-Correlation-Id' });
   if (wh.signature !== undefined) {
     const sg = wh.signature as unknown as Record<string, unknown>;
