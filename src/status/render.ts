@@ -51,8 +51,8 @@ function timeline(s: ScenarioResult): string {
       m.latencyMs != null
         ? `${fmtDuration(m.latencyMs)}${m.latencyLowerMs != null && m.latencyUpperMs != null ? ` (${fmtDuration(m.latencyLowerMs)}–${fmtDuration(m.latencyUpperMs)})` : ''}`
         : m.status;
-    return `<li class="ms ${st}" data-testid="milestone" data-milestone="${esc(m.name)}" data-status="${esc(m.status)}">
-      <span class="ms-name">${esc(m.name)}<small>${esc(m.system)}</small></span>
+    return `<li class="ms ${st}" data-testid="milestone" data-milestone="${esc(m.name)}" data-status="${esc(m.status)}"${m.observedBy ? ` data-observed-by="${esc(m.observedBy)}"` : ''}>
+      <span class="ms-name">${esc(m.name)}<small>${esc(m.system)}${m.observedBy === 'webhook' ? ' · by webhook' : ''}</small></span>
       <span class="track" title="SLA ${esc(fmtDuration(m.slaMs))}">
         <span class="bar" style="left:${pct(lower)};width:calc(${pct(Math.max(upper - lower, 0))} + 3px)"></span>
         <span class="sla" style="left:${pct(m.slaMs)}"></span>

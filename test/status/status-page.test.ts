@@ -19,11 +19,11 @@ function txn(name: string, channel: string, failing: boolean): ScenarioResult {
     startedAt: iso(30_000),
     durationMs: 4200,
     milestones: [
-      { name: 'channel accepted', system: 'storefront', status: 'met', latencyMs: 40, latencyLowerMs: 30, latencyUpperMs: 50, slaMs: 1000 },
+      { name: 'channel accepted', system: 'storefront', status: 'met', latencyMs: 40, latencyLowerMs: 30, latencyUpperMs: 50, slaMs: 1000, observedBy: 'step' },
       failing
         ? { name: 'ERP order created', system: 'erp', status: 'missing', latencyMs: null, latencyLowerMs: 2000, latencyUpperMs: null, slaMs: 2000,
             failure: { class: 'business', reason: `ERP never created the order for channel ${channel}: middleware DLQ holds it with 'unknown UoM CS12X' <script>x</script>` } }
-        : { name: 'ERP order created', system: 'erp', status: 'met', latencyMs: 300, latencyLowerMs: 250, latencyUpperMs: 350, slaMs: 2000 },
+        : { name: 'ERP order created', system: 'erp', status: 'met', latencyMs: 300, latencyLowerMs: 250, latencyUpperMs: 350, slaMs: 2000, observedBy: 'webhook' },
     ],
     cleanup: { status: 'done', actions: [] },
   };
@@ -61,6 +61,10 @@ test('the rendered page escapes what systems said and shows every probe and tran
   assert.equal(html.match(/data-testid="probe"/g)?.length, 2);
   assert.equal(html.match(/data-testid="transaction"/g)?.length, 2);
   assert.match(html, /sink backlog <strong>13<\/strong> points/);
+  // How each milestone was seen: a webhook is named, polling and steps are the ordinary case.
+  assert.equal(html.match(/data-observed-by="webhook"/g)?.length, 1);
+  assert.match(html, /data-milestone="ERP order created" data-status="met" data-observed-by="webhook">\s*<span class="ms-name">ERP order created<small>erp · by webhook<\/small>/);
+  assert.match(html, /<span class="ms-name">channel accepted<small>storefront<\/small>/);
 });
 
 test('an operator sees probe states, the failing milestone with its reason and the open alert in real Chromium', async (t) => {
