@@ -35,10 +35,9 @@ export interface MilestoneObservation {
   /** Set when an earlier milestone failed so this one was never awaited. */
   notReached?: { because: string; class: FailureClass } | null;
   /**
-   * Observed by a push (a webhook received by the inbox): the harness learned of it when the system
-   * told it, so the estimate is that moment rather than the middle of the bounds.
+   * How it was observed. By a webhook the harness learned of it when the system told it, so the
+   * estimate is that moment rather than the middle of the bounds.
    */
-  pushed?: boolean;
   observedBy?: MilestoneResult['observedBy'];
   /** How long it was awaited before being called missing. */
   waitedMs?: number;
@@ -109,7 +108,7 @@ export function evaluateMilestone(o: MilestoneObservation): MilestoneResult {
     if (lower > upper) lower = upper;
   }
   let latency = lower !== null && upper !== null ? Math.round((lower + upper) / 2) : null;
-  if (o.pushed && start && o.firstPositiveAt != null && lower !== null && upper !== null)
+  if (o.observedBy === 'webhook' && start && o.firstPositiveAt != null && lower !== null && upper !== null)
     latency = Math.min(upper, Math.max(lower, Math.round(o.firstPositiveAt - (start.lower + start.upper) / 2)));
   const result: MilestoneResult = { ...base, latencyMs: latency, latencyLowerMs: lower, latencyUpperMs: upper };
   if (o.firstPositiveAt != null) result.observedAt = new Date(o.firstPositiveAt).toISOString();

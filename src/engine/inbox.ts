@@ -133,10 +133,6 @@ export async function acquireInbox(o: InboxStart): Promise<InboxLease> {
       await subscribeAll();
       return inbox;
     })();
-    start.catch(async () => {
-      await inbox.stop();
-      await closeClients();
-    });
     let lastRetry = Date.now();
     entry = {
       environment: o.environment,
@@ -156,7 +152,11 @@ export async function acquireInbox(o: InboxStart): Promise<InboxLease> {
       },
     };
     shared.set(o.key, entry);
-    start.catch(() => shared.delete(o.key));
+    start.catch(async () => {
+      shared.delete(o.key);
+      await inbox.stop();
+      await closeClients();
+    });
   }
   entry.holders++;
   clearTimeout(entry.linger);

@@ -332,7 +332,6 @@ class ScenarioRun {
     try {
       const d = await inbox.wait(m.system, webhook, correlationId, (records) => m.push!.until!(records, ctx), ctl.signal);
       obs.found = true;
-      obs.pushed = true;
       obs.firstPositiveAt = d.receivedAt;
       obs.systemAt = m.timestamp ? timeOf(d.record[m.timestamp]) : null;
       if (d.problems.length) obs.responseProblems = d.problems;

@@ -241,12 +241,13 @@ export class WebhookInbox {
     }
     const receivedAt = Date.now();
     const raw = Buffer.concat(chunks);
+    const headerCorrelation = header(req, route.spec.correlationHeader ?? 'x-correlation-id');
     this.counts.received++;
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
-      this.refuse(route, header(req, route.spec.correlationHeader ?? 'x-correlation-id'), `a delivery to ${path} was not JSON (${(err as Error).message})`);
+      this.refuse(route, headerCorrelation, `a delivery to ${path} was not JSON (${(err as Error).message})`);
       return reply(400, { error: `body is not JSON: ${(err as Error).message}` });
     }
     let records: NormalizedRecord[];
@@ -256,7 +257,6 @@ export class WebhookInbox {
       records = [];
       this.opts.log?.(redact(`inbox: ${route.system} webhook ${route.name}: ${(err as Error).message}`));
     }
-    const headerCorrelation = header(req, route.spec.correlationHeader ?? 'x-correlation-id');
     const correlationOf = (r: NormalizedRecord) => (typeof r.correlationId === 'string' && r.correlationId ? r.correlationId : headerCorrelation);
     const sig = route.spec.signature;
     if (sig) {

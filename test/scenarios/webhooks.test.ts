@@ -52,14 +52,18 @@ async function listSubscriptions() {
   }
 }
 
-test('a webhook signed with another secret is refused: an application error naming the header and the variable, never the secret', async () => {
-  h.sandbox.faults.set('notifications.webhookSecretRotated');
-  let r: EngineRunResult;
+/** One run with the fault on, the customer notice awaited for the short fault SLA. */
+async function underFault(fault: string): Promise<EngineRunResult> {
+  h.sandbox.faults.set(fault);
   try {
-    r = await h.run([SCENARIO], { sla: { ...TEST_SLA, 'notifications.shipped': FAULT_SLA_MS } });
+    return await h.run([SCENARIO], { sla: { ...TEST_SLA, 'notifications.shipped': FAULT_SLA_MS } });
   } finally {
-    h.sandbox.faults.clear('notifications.webhookSecretRotated');
+    h.sandbox.faults.clear(fault);
   }
+}
+
+test('a webhook signed with another secret is refused: an application error naming the header and the variable, never the secret', async () => {
+  const r = await underFault('notifications.webhookSecretRotated');
   const m = notice(r);
   assert.equal(m.status, 'error', describeRun(r));
   assert.equal(m.failure!.class, 'application');
@@ -73,13 +77,7 @@ test('a webhook signed with another secret is refused: an application error nami
 });
 
 test('webhooks stopped while notifications are sent: the reason says the notice exists in the system but its webhook never came', async () => {
-  h.sandbox.faults.set('notifications.webhooksStopped');
-  let r: EngineRunResult;
-  try {
-    r = await h.run([SCENARIO], { sla: { ...TEST_SLA, 'notifications.shipped': FAULT_SLA_MS } });
-  } finally {
-    h.sandbox.faults.clear('notifications.webhooksStopped');
-  }
+  const r = await underFault('notifications.webhooksStopped');
   const m = notice(r);
   assert.equal(m.status, 'error', describeRun(r));
   assert.equal(m.failure!.class, 'application');
